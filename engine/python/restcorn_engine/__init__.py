@@ -1,0 +1,219 @@
+"""The wrapper API of the restcorn engine, the same names and meanings as Multicorn2.
+
+Wrappers never import this module directly: they go through
+``fdw.multicorn_compat``, which prefers real ``multicorn`` when it is installed.
+The C extension calls the helpers in ``restcorn_engine.host``.
+"""
+import logging
+from collections import namedtuple
+
+__all__ = [
+    "ANY", "ALL", "ColumnDefinition", "ForeignDataWrapper", "MulticornException",
+    "Qual", "SortKey", "TableDefinition", "log_to_postgres",
+]
+
+ANY = object()
+ALL = object()
+
+SortKey = namedtuple("SortKey", ["attname", "attnum", "is_reversed", "nulls_first", "collate"])
+
+
+class Qual:
+    """One pushed-down condition: ``field_name operator value``.
+
+    ``operator`` is the PostgreSQL operator name (``=``, ``~~`` for LIKE...), or
+    a tuple ``(operator, use_or)`` for ``col op ANY(array)`` / ``col op ALL(array)``.
+    """
+
+    def __init__(self, field_name, operator, value):
+        self.field_name = field_name
+        self.operator = operator
+        self.value = value
+
+    @property
+    def is_list_operator(self):
+        return isinstance(self.operator, tuple)
+
+    @property
+    def list_any_or_all(self):
+        if not self.is_list_operator:
+            return None
+        return ANY if self.operator[1] else ALL
+
+    def __repr__(self):
+        if self.is_list_operator:
+            kind = "ANY" if self.list_any_or_all is ANY else "ALL"
+            return "%s %s %s(%s)" % (self.field_name, self.operator[0], kind, self.value)
+        return "%s %s %s" % (self.field_name, self.operator, self.value)
+
+    def __eq__(self, other):
+        return (isinstance(other, Qual) and self.field_name == other.field_name
+                and self.operator == other.operator and self.value == other.value)
+
+    def __hash__(self):
+        value = tuple(self.value) if isinstance(self.value, list) else self.value
+        return hash((self.field_name, self.operator, value))
+
+
+class ColumnDefinition:
+    """A column of a foreign table, as the constructor and import_schema see it."""
+
+    def __init__(self, column_name, type_oid=0, typmod=0, type_name="",
+                 base_type_name="", options=None):
+        self.column_name = column_name
+        self.type_oid = type_oid
+        self.typmod = typmod
+        self.type_name = type_name
+        self.base_type_name = base_type_name
+        self.options = options or {}
+
+    def __repr__(self):
+        return "%s(%r, %r)" % (type(self).__name__, self.column_name, self.type_name)
+
+    def to_statement(self):
+        """The column's line in a CREATE FOREIGN TABLE statement."""
+        line = "%s %s" % (quote_ident(self.column_name), self.type_name)
+        if self.options:
+            line += " OPTIONS (%s)" % format_options(self.options)
+        return line
+
+
+class TableDefinition:
+    """A foreign table that ``import_schema`` asks the engine to create."""
+
+    def __init__(self, table_name, schema=None, columns=None, options=None):
+        self.table_name = table_name
+        self.schema = schema
+        self.columns = columns or []
+        self.options = options or {}
+
+    def __repr__(self):
+        return "%s(%r, columns=%r)" % (type(self).__name__, self.table_name, self.columns)
+
+    def to_statement(self, schema_name, server_name):
+        """The CREATE FOREIGN TABLE statement IMPORT FOREIGN SCHEMA runs."""
+        sql = "CREATE FOREIGN TABLE %s.%s (\n    %s\n) SERVER %s" % (
+            quote_ident(schema_name), quote_ident(self.table_name),
+            ",\n    ".join(col.to_statement() for col in self.columns),
+            quote_ident(server_name))
+        if self.options:
+            sql += " OPTIONS (%s)" % format_options(self.options)
+        return sql
+
+
+def quote_ident(name):
+    return '"%s"' % str(name).replace('"', '""')
+
+
+def quote_literal(value):
+    return "'%s'" % str(value).replace("'", "''")
+
+
+def format_options(options):
+    return ", ".join("%s %s" % (quote_ident(k), quote_literal(v)) for k, v in options.items())
+
+
+class MulticornException(Exception):
+    """Raised by log_to_postgres at ERROR and above; the engine turns it into an ERROR."""
+
+    def __init__(self, message, level=logging.ERROR, hint=None, detail=None):
+        super().__init__(message)
+        self.message = message
+        self.level = level
+        self.hint = hint
+        self.detail = detail
+
+
+def log_to_postgres(message, level=logging.INFO, hint=None, detail=None):
+    """Send a message to PostgreSQL: DEBUG -> DEBUG1, INFO -> NOTICE, WARNING -> WARNING.
+
+    ERROR and CRITICAL raise MulticornException, which ends the statement with
+    an ERROR (FATAL for CRITICAL) carrying the message, hint and detail.
+    """
+    if level >= logging.ERROR:
+        raise MulticornException(message, level, hint, detail)
+    try:
+        from _restcorn import log
+    except ImportError:  # outside a backend: unit tests of wrappers
+        logging.getLogger("restcorn").log(level, message)
+        return
+    log(level, str(message), None if hint is None else str(hint),
+        None if detail is None else str(detail))
+
+
+class ForeignDataWrapper:
+    """Base class of the wrappers: override execute, and whatever else helps."""
+
+    _startup_cost = 20
+
+    def __init__(self, fdw_options, fdw_columns):
+        pass
+
+    def get_rel_size(self, quals, columns):
+        """(expected rows, average row width in bytes) for the planner."""
+        return (100000000, len(columns) * 100)
+
+    def can_sort(self, sortkeys):
+        """The prefix of ``sortkeys`` this wrapper returns rows sorted by."""
+        return []
+
+    def can_limit(self, limit, offset):
+        """True if execute will apply LIMIT/OFFSET itself (no WHERE clause only)."""
+        return False
+
+    def get_path_keys(self):
+        """[((column, ...), expected_rows), ...]: cheap equality lookups for joins."""
+        return []
+
+    def explain(self, quals, columns, sortkeys=None, verbose=False, limit=None, offset=None):
+        """Lines shown under the Foreign Scan in EXPLAIN."""
+        return []
+
+    def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
+        """Yield rows (mappings or sequences); a generator keeps memory flat."""
+        raise NotImplementedError("execute is not implemented by %s" % type(self).__name__)
+
+    def end_scan(self):
+        pass
+
+    @classmethod
+    def import_schema(cls, schema, srv_options, options, restriction_type, restricts):
+        """TableDefinitions for IMPORT FOREIGN SCHEMA."""
+        raise NotImplementedError("%s does not support IMPORT FOREIGN SCHEMA" % cls.__name__)
+
+    # Transaction hooks.
+    def begin(self, serializable):
+        pass
+
+    def pre_commit(self):
+        pass
+
+    def commit(self):
+        pass
+
+    def rollback(self):
+        pass
+
+    def sub_begin(self, level):
+        pass
+
+    def sub_commit(self, level):
+        pass
+
+    def sub_rollback(self, level):
+        pass
+
+    # Writes are out of scope; these keep the Multicorn2 surface complete.
+    @property
+    def rowid_column(self):
+        raise NotImplementedError("This FDW does not support the writable API")
+
+    def insert(self, values):
+        raise NotImplementedError("This FDW does not support the writable API")
+
+    def update(self, oldvalues, newvalues):
+        raise NotImplementedError("This FDW does not support the writable API")
+
+    def delete(self, oldvalues):
+        raise NotImplementedError("This FDW does not support the writable API")
+

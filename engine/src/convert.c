@@ -1,0 +1,536 @@
+/*
+ * convert.c
+ *		Values between PostgreSQL and Python, with Multicorn2's rules.
+ *
+ * Into Python (qual values), by the SQL type of the constant: int4 -> int,
+ * text/varchar -> str, char(n) -> str without trailing blanks, bytea -> bytes,
+ * numeric -> float, date -> date, timestamp -> datetime (no microseconds),
+ * arrays -> list, anything else -> the type's text output.
+ *
+ * Back to PostgreSQL (rows): None -> NULL; otherwise the value is written as
+ * text (numbers by str(), strings as is, sequences as array literals, mappings
+ * as hstore text, dates by isoformat()) and read by the column type's input
+ * function, except text, varchar and bytea which take the text as is. The row
+ * path has fast paths for the common exact cases (str into text, int into
+ * integers, float into float8, bool into boolean) that give the same results
+ * without building the text.
+ */
+#include "restcorn.h"
+
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+/* datetime.date and datetime.datetime (PostgreSQL's own datetime.h shadows Python's). */
+static PyObject *date_class = NULL;
+static PyObject *datetime_class = NULL;
+
+static void
+rc_datetime_init(void)
+{
+	if (date_class == NULL)
+	{
+		PyObject   *module = rc_check(PyImport_ImportModule("datetime"));
+
+		date_class = rc_check(PyObject_GetAttrString(module, "date"));
+		datetime_class = rc_check(PyObject_GetAttrString(module, "datetime"));
+		Py_DECREF(module);
+	}
+}
+
+/* Text in the database encoding -> a Python str. len < 0: NUL-terminated. */
+PyObject *
+rc_text_to_python(const char *s, Py_ssize_t len)
+{
+	char	   *utf8;
+	PyObject   *result;
+
+	if (len < 0)
+		len = strlen(s);
+	if (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII)
+		return rc_check(PyUnicode_DecodeUTF8(s, len, "replace"));
+	utf8 = (char *) pg_do_encoding_conversion((unsigned char *) s, len,
+											  GetDatabaseEncoding(), PG_UTF8);
+	result = PyUnicode_DecodeUTF8(utf8, strlen(utf8), "strict");
+	if (utf8 != s)
+		pfree(utf8);
+	return rc_check(result);
+}
+
+/* A Python str -> palloc'd text in the database encoding. */
+static char *
+rc_unicode_to_text(PyObject *str, Py_ssize_t *len)
+{
+	Py_ssize_t	size;
+	const char *utf8 = PyUnicode_AsUTF8AndSize(str, &size);
+	char	   *result;
+
+	if (utf8 == NULL)
+		rc_python_error();
+	result = (char *) pg_any_to_server(utf8, size, PG_UTF8);
+	if (result == utf8)
+		result = pnstrdup(utf8, size);
+	else
+		size = strlen(result);
+	if (len)
+		*len = size;
+	return result;
+}
+
+char *
+rc_python_to_cstring(PyObject *str)
+{
+	return rc_unicode_to_text(str, NULL);
+}
+
+static PyObject *
+rc_array_to_python(Datum value, Oid typoid)
+{
+	ArrayType  *array = DatumGetArrayTypeP(value);
+	Oid			elemtype = ARR_ELEMTYPE(array);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			i;
+	PyObject   *list;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(array, elemtype, typlen, typbyval, typalign, &elems, &nulls, &nelems);
+	list = rc_check(PyList_New(nelems));
+	for (i = 0; i < nelems; i++)
+	{
+		PyObject   *item;
+
+		if (nulls[i])
+		{
+			Py_INCREF(Py_None);
+			item = Py_None;
+		}
+		else
+			item = rc_datum_to_python(elems[i], elemtype);
+		PyList_SET_ITEM(list, i, item);
+	}
+	return list;
+}
+
+static PyObject *
+rc_output_to_python(Datum value, Oid typoid)
+{
+	Oid			outfunc;
+	bool		isvarlena;
+	char	   *text;
+
+	getTypeOutputInfo(typoid, &outfunc, &isvarlena);
+	text = OidOutputFunctionCall(outfunc, value);
+	return rc_text_to_python(text, -1);
+}
+
+/* A qual's constant as Python sees it (Multicorn2's choice of types). */
+PyObject *
+rc_datum_to_python(Datum value, Oid typoid)
+{
+	switch (typoid)
+	{
+		case INT4OID:
+			return rc_check(PyLong_FromLong(DatumGetInt32(value)));
+		case TEXTOID:
+		case VARCHAROID:
+			{
+				text	   *t = DatumGetTextPP(value);
+
+				return rc_text_to_python(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+			}
+		case BPCHAROID:
+			{
+				text	   *t = DatumGetTextPP(value);
+				int			len = VARSIZE_ANY_EXHDR(t);
+				const char *s = VARDATA_ANY(t);
+
+				while (len > 0 && s[len - 1] == ' ')
+					len--;
+				return rc_text_to_python(s, len);
+			}
+		case BYTEAOID:
+			{
+				bytea	   *b = DatumGetByteaPP(value);
+
+				return rc_check(PyBytes_FromStringAndSize(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b)));
+			}
+		case NUMERICOID:
+			{
+				char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out, value));
+				PyObject   *str = rc_text_to_python(text, -1);
+				PyObject   *result = PyFloat_FromString(str);
+
+				Py_DECREF(str);
+				return rc_check(result);
+			}
+		case DATEOID:
+			{
+				DateADT		date = DatumGetDateADT(value);
+				int			year,
+							month,
+							day;
+
+				if (DATE_NOT_FINITE(date))
+					break;
+				rc_datetime_init();
+				j2date(date + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+				return rc_check(PyObject_CallFunction(date_class, "iii", year, month, day));
+			}
+		case TIMESTAMPOID:
+			{
+				Timestamp	ts = DatumGetTimestamp(value);
+				struct pg_tm tm;
+				fsec_t		fsec;
+
+				if (TIMESTAMP_NOT_FINITE(ts) || timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+					break;
+				rc_datetime_init();
+				return rc_check(PyObject_CallFunction(datetime_class, "iiiiii",
+													 tm.tm_year, tm.tm_mon, tm.tm_mday,
+													 tm.tm_hour, tm.tm_min, tm.tm_sec));
+			}
+		default:
+			if (type_is_array(typoid))
+				return rc_array_to_python(value, typoid);
+			break;
+	}
+	return rc_output_to_python(value, typoid);
+}
+
+/* How each column of the scanned table is read; only needed ones are filled. */
+void
+rc_init_columns(RcColumn *columns, TupleDesc desc, Bitmapset *needed)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		RcColumn   *col = &columns[i];
+		Oid			infunc;
+
+		memset(col, 0, sizeof(RcColumn));
+		col->needed = !att->attisdropped && bms_is_member(att->attnum, needed);
+		if (!col->needed)
+			continue;
+		col->attname = pstrdup(NameStr(att->attname));
+		col->key = rc_text_to_python(col->attname, -1);
+		col->typoid = att->atttypid;
+		col->typmod = att->atttypmod;
+		col->ndims = type_is_array(att->atttypid) ? Max(att->attndims, 1) : 0;
+		switch (att->atttypid)
+		{
+			case TEXTOID:
+			case VARCHAROID:
+				col->kind = RC_CONV_TEXT;
+				break;
+			case BYTEAOID:
+				col->kind = RC_CONV_BYTEA;
+				break;
+			case INT2OID:
+				col->kind = RC_CONV_INT2;
+				break;
+			case INT4OID:
+				col->kind = RC_CONV_INT4;
+				break;
+			case INT8OID:
+				col->kind = RC_CONV_INT8;
+				break;
+			case FLOAT8OID:
+				col->kind = RC_CONV_FLOAT8;
+				break;
+			case BOOLOID:
+				col->kind = RC_CONV_BOOL;
+				break;
+			default:
+				col->kind = RC_CONV_GENERIC;
+				break;
+		}
+		getTypeInputInfo(att->atttypid, &infunc, &col->ioparam);
+		fmgr_info(infunc, &col->infunc);
+	}
+}
+
+static void
+rc_append_quoted(StringInfo buf, const char *s, int len)
+{
+	int			i;
+
+	appendStringInfoChar(buf, '"');
+	for (i = 0; i < len; i++)
+	{
+		if (s[i] == '"' || s[i] == '\\')
+			appendStringInfoChar(buf, '\\');
+		appendStringInfoChar(buf, s[i]);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+static void
+rc_append_text(StringInfo buf, const char *s, int len, bool quote)
+{
+	if (quote)
+		rc_append_quoted(buf, s, len);
+	else
+		appendBinaryStringInfo(buf, s, len);
+}
+
+static void
+rc_append_str_of(StringInfo buf, PyObject *value, bool quote)
+{
+	PyObject   *str = rc_check(PyObject_Str(value));
+	Py_ssize_t	len;
+	char	   *text = rc_unicode_to_text(str, &len);
+
+	Py_DECREF(str);
+	rc_append_text(buf, text, len, quote);
+}
+
+/* Write a Python value as PostgreSQL text, the way Multicorn2 does. */
+static void
+rc_append_value(StringInfo buf, PyObject *value, int ndims, bool quote)
+{
+	if (value == Py_None)
+	{
+		appendStringInfoString(buf, "NULL");
+		return;
+	}
+	if (PyNumber_Check(value) && !PyUnicode_Check(value))
+	{
+		rc_append_str_of(buf, value, false);
+		return;
+	}
+	if (PyUnicode_Check(value))
+	{
+		Py_ssize_t	len;
+		char	   *text = rc_unicode_to_text(value, &len);
+
+		rc_append_text(buf, text, len, quote);
+		return;
+	}
+	if (PyBytes_Check(value))
+	{
+		rc_append_text(buf, PyBytes_AS_STRING(value), PyBytes_GET_SIZE(value), quote);
+		return;
+	}
+	if (PySequence_Check(value))
+	{
+		Py_ssize_t	i,
+					size;
+
+		if (ndims == 0)
+		{
+			rc_append_str_of(buf, value, quote);
+			return;
+		}
+		size = PySequence_Size(value);
+		if (size < 0)
+			rc_python_error();
+		appendStringInfoChar(buf, '{');
+		for (i = 0; i < size; i++)
+		{
+			PyObject   *item = rc_check(PySequence_GetItem(value, i));
+
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			rc_append_value(buf, item, ndims - 1, true);
+			Py_DECREF(item);
+		}
+		appendStringInfoChar(buf, '}');
+		return;
+	}
+	if (PyMapping_Check(value))
+	{
+		PyObject   *items = rc_check(PyMapping_Items(value));
+		Py_ssize_t	i,
+					size = PyList_Size(items);
+
+		for (i = 0; i < size; i++)
+		{
+			PyObject   *pair = PyList_GET_ITEM(items, i);
+
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			rc_append_value(buf, PyTuple_GetItem(pair, 0), 0, true);
+			appendStringInfoString(buf, "=>");
+			rc_append_value(buf, PyTuple_GetItem(pair, 1), 0, true);
+		}
+		Py_DECREF(items);
+		return;
+	}
+	rc_datetime_init();
+	if (PyObject_IsInstance(value, date_class) == 1)
+	{
+		PyObject   *iso = rc_check(PyObject_CallMethod(value, "isoformat", NULL));
+
+		rc_append_str_of(buf, iso, quote);
+		Py_DECREF(iso);
+		return;
+	}
+	rc_append_str_of(buf, value, quote);
+}
+
+static Datum
+rc_text_datum(RcColumn *col, const char *s, int len)
+{
+	if (col->kind == RC_CONV_TEXT && memchr(s, '\0', len) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				 errmsg("column \"%s\": value contains a NUL character, which text cannot hold",
+						col->attname)));
+	return PointerGetDatum(cstring_to_text_with_len(s, len));
+}
+
+/* One Python value -> one datum of the column's type. */
+static Datum
+rc_value_to_datum(PyObject *value, RcColumn *col)
+{
+	StringInfoData buf;
+
+	switch (col->kind)
+	{
+		case RC_CONV_TEXT:
+			if (PyUnicode_CheckExact(value))
+			{
+				Py_ssize_t	len;
+				char	   *text;
+
+				if (GetDatabaseEncoding() == PG_UTF8)
+				{
+					const char *utf8 = PyUnicode_AsUTF8AndSize(value, &len);
+
+					if (utf8 == NULL)
+						rc_python_error();
+					return rc_text_datum(col, utf8, len);
+				}
+				text = rc_unicode_to_text(value, &len);
+				return rc_text_datum(col, text, len);
+			}
+			if (PyBytes_Check(value))
+			{
+				/* bytes go in unchanged, so they must be valid in the encoding */
+				pg_verify_mbstr(GetDatabaseEncoding(), PyBytes_AS_STRING(value),
+								PyBytes_GET_SIZE(value), false);
+				return rc_text_datum(col, PyBytes_AS_STRING(value), PyBytes_GET_SIZE(value));
+			}
+			break;
+		case RC_CONV_INT2:
+		case RC_CONV_INT4:
+		case RC_CONV_INT8:
+			if (PyLong_CheckExact(value))
+			{
+				int			overflow;
+				long long	v = PyLong_AsLongLongAndOverflow(value, &overflow);
+
+				if (overflow == 0 && !(v == -1 && PyErr_Occurred()))
+				{
+					if (col->kind == RC_CONV_INT8)
+						return Int64GetDatum((int64) v);
+					if (col->kind == RC_CONV_INT4 && v >= PG_INT32_MIN && v <= PG_INT32_MAX)
+						return Int32GetDatum((int32) v);
+					if (col->kind == RC_CONV_INT2 && v >= PG_INT16_MIN && v <= PG_INT16_MAX)
+						return Int16GetDatum((int16) v);
+				}
+				PyErr_Clear();
+				/* out of range: the input function words the error */
+			}
+			break;
+		case RC_CONV_FLOAT8:
+			if (PyFloat_CheckExact(value))
+				return Float8GetDatum(PyFloat_AS_DOUBLE(value));
+			break;
+		case RC_CONV_BOOL:
+			if (value == Py_True || value == Py_False)
+				return BoolGetDatum(value == Py_True);
+			break;
+		default:
+			break;
+	}
+
+	initStringInfo(&buf);
+	rc_append_value(&buf, value, col->ndims, false);
+	if (col->kind == RC_CONV_TEXT || col->kind == RC_CONV_BYTEA)
+		return rc_text_datum(col, buf.data, buf.len);
+	return InputFunctionCall(&col->infunc, buf.data, col->ioparam, col->typmod);
+}
+
+static PyObject *
+rc_mapping_get(PyObject *row, PyObject *key)
+{
+	PyObject   *value;
+
+	if (PyDict_CheckExact(row))
+	{
+		value = PyDict_GetItemWithError(row, key);
+		if (value == NULL && PyErr_Occurred())
+			rc_python_error();
+		Py_XINCREF(value);
+		return value;
+	}
+	value = PyObject_GetItem(row, key);
+	if (value == NULL)
+	{
+		if (!PyErr_ExceptionMatches(PyExc_KeyError))
+			rc_python_error();
+		PyErr_Clear();
+	}
+	return value;
+}
+
+/*
+ * One row from the wrapper into values/nulls: a mapping is read by column
+ * name (a missing key is NULL), a sequence by position over all columns.
+ */
+void
+rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
+			   Datum *values, bool *nulls)
+{
+	bool		is_mapping = !PySequence_Check(row) || PyDict_Check(row);
+	Py_ssize_t	position = 0;
+	Py_ssize_t	length = 0;
+	int			i;
+
+	if (is_mapping && !PyMapping_Check(row))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("a wrapper returned a row of type %s; rows must be mappings or sequences",
+						Py_TYPE(row)->tp_name)));
+	if (!is_mapping)
+		length = PySequence_Size(row);
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		RcColumn   *col = &columns[i];
+		PyObject   *value = NULL;
+
+		nulls[i] = true;
+		values[i] = (Datum) 0;
+		if (TupleDescAttr(desc, i)->attisdropped)
+			continue;
+		if (col->needed)
+		{
+			if (is_mapping)
+				value = rc_mapping_get(row, col->key);
+			else if (position < length)
+				value = rc_check(PySequence_GetItem(row, position));
+			if (value != NULL && value != Py_None)
+			{
+				values[i] = rc_value_to_datum(value, col);
+				nulls[i] = false;
+			}
+			Py_XDECREF(value);
+		}
+		position++;
+	}
+}

@@ -1,0 +1,644 @@
+/*
+ * pyhost.c
+ *		The embedded Python interpreter: start-up, where it finds packages,
+ *		wrapper instances (one per backend and foreign table), transaction
+ *		hooks, and Python exceptions turned into PostgreSQL errors.
+ */
+#include "restcorn.h"
+
+#include "access/reloptions.h"
+#include <signal.h>
+
+#include "access/xact.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_user_mapping.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+/* restcorn.venv: a virtual environment whose packages the backend imports. */
+static char *rc_venv = NULL;
+
+static bool python_ready = false;
+static PyObject *host_module = NULL;	/* restcorn_engine.host */
+static PyObject *exception_class = NULL;	/* restcorn_engine.MulticornException */
+
+/* One wrapper instance per foreign table, rebuilt when its definition changes. */
+typedef struct RcInstance
+{
+	Oid			relid;			/* hash key */
+	PyObject   *instance;
+	PyObject   *signature;		/* (class, options, columns) it was built from */
+	int			xact_depth;		/* transaction nesting the wrapper was told of */
+} RcInstance;
+
+static HTAB *instances = NULL;
+
+static struct sigaction pg_sigint;
+static struct sigaction pg_sigterm;
+
+static void rc_xact_callback(XactEvent event, void *arg);
+static void rc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								SubTransactionId parentSubid, void *arg);
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("restcorn.venv",
+							   "Virtual environment whose packages wrappers import.",
+							   "Its site-packages are put first on the embedded Python's "
+							   "path when a backend first uses the engine.",
+							   &rc_venv, "", PGC_SUSET, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("restcorn");
+}
+
+/*
+ * The Python module _restcorn: what wrapper code may ask of the backend.
+ */
+static PyObject *
+rc_py_log(PyObject *self, PyObject *args)
+{
+	int			level;
+	const char *message;
+	const char *hint = NULL;
+	const char *detail = NULL;
+	int			elevel;
+	bool		failed = false;
+	MemoryContext oldcontext = CurrentMemoryContext;
+
+	if (!PyArg_ParseTuple(args, "is|zz", &level, &message, &hint, &detail))
+		return NULL;
+	if (level <= 10)
+		elevel = DEBUG1;
+	else if (level <= 20)
+		elevel = NOTICE;
+	else
+		elevel = WARNING;
+
+	/* An ereport must never unwind through Python frames. */
+	PG_TRY();
+	{
+		ereport(elevel,
+				(errmsg("%s", message),
+				 hint ? errhint("%s", hint) : 0,
+				 detail ? errdetail("%s", detail) : 0));
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcontext);
+		FlushErrorState();
+		failed = true;
+	}
+	PG_END_TRY();
+	if (failed)
+	{
+		PyErr_SetString(PyExc_RuntimeError, "could not send a message to PostgreSQL");
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
+static PyObject *
+rc_py_interrupt_pending(PyObject *self, PyObject *args)
+{
+	return PyBool_FromLong(QueryCancelPending || ProcDiePending);
+}
+
+static PyMethodDef rc_py_methods[] = {
+	{"log", rc_py_log, METH_VARARGS, "Report a message to PostgreSQL."},
+	{"interrupt_pending", rc_py_interrupt_pending, METH_NOARGS,
+	"True when PostgreSQL wants the current statement to stop."},
+	{NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef rc_py_module = {
+	PyModuleDef_HEAD_INIT, "_restcorn", "The backend, as seen from Python.", -1,
+	rc_py_methods
+};
+
+/*
+ * SIGINT (cancel, statement_timeout) and SIGTERM: PostgreSQL's handler runs
+ * as always, then Python is told, so a wrapper stuck in sleep() or a socket
+ * wait is interrupted. PyErr_SetInterruptEx is async-signal-safe.
+ */
+static void
+rc_signal_handler(int signo)
+{
+	int			save_errno = errno;
+	struct sigaction *pg = (signo == SIGINT) ? &pg_sigint : &pg_sigterm;
+
+	if (pg->sa_handler != SIG_DFL && pg->sa_handler != SIG_IGN)
+		pg->sa_handler(signo);
+	PyErr_SetInterruptEx(SIGINT);
+	errno = save_errno;
+}
+
+static void
+rc_chain_signal(int signo, struct sigaction *saved_pg)
+{
+	struct sigaction act;
+
+	act = *saved_pg;
+	act.sa_handler = rc_signal_handler;
+	act.sa_flags &= ~SA_SIGINFO;
+	sigaction(signo, &act, NULL);
+}
+
+/*
+ * Start Python once per backend: the engine's own package, then the venv.
+ */
+void
+rc_python_init(void)
+{
+	char		sharepath[MAXPGPATH];
+	char		enginepath[MAXPGPATH];
+	PyObject   *sys_path;
+	PyObject   *item;
+	PyObject   *modules;
+	PyObject   *native;
+	PyObject   *engine;
+	HASHCTL		ctl;
+
+	if (python_ready)
+		return;
+
+	sigaction(SIGINT, NULL, &pg_sigint);
+	sigaction(SIGTERM, NULL, &pg_sigterm);
+	if (!Py_IsInitialized())
+		Py_InitializeEx(0);
+
+	/* The engine's Python package is installed beside the extension. */
+	get_share_path(my_exec_path, sharepath);
+	snprintf(enginepath, sizeof(enginepath), "%s/restcorn", sharepath);
+	sys_path = PySys_GetObject("path");	/* borrowed */
+	item = PyUnicode_FromString(enginepath);
+	if (sys_path == NULL || item == NULL || PyList_Insert(sys_path, 0, item) < 0)
+		rc_python_error();
+	Py_DECREF(item);
+
+	native = PyModule_Create(&rc_py_module);
+	modules = PyImport_GetModuleDict();
+	if (native == NULL || PyDict_SetItemString(modules, "_restcorn", native) < 0)
+		rc_python_error();
+
+	engine = PyImport_ImportModule("restcorn_engine");
+	if (engine == NULL)
+		rc_python_error();
+	exception_class = PyObject_GetAttrString(engine, "MulticornException");
+	Py_DECREF(engine);
+	host_module = PyImport_ImportModule("restcorn_engine.host");
+	if (host_module == NULL || exception_class == NULL)
+		rc_python_error();
+
+	if (rc_venv && rc_venv[0])
+		Py_DECREF(rc_check(PyObject_CallMethod(host_module, "add_venv", "s", rc_venv)));
+
+	Py_DECREF(rc_check(PyObject_CallMethod(host_module, "install_cancel_handler", "N",
+										   rc_check(PyObject_GetAttrString(native, "interrupt_pending")))));
+	Py_DECREF(native);
+	rc_chain_signal(SIGINT, &pg_sigint);
+	rc_chain_signal(SIGTERM, &pg_sigterm);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(RcInstance);
+	instances = hash_create("restcorn instances", 32, &ctl, HASH_ELEM | HASH_BLOBS);
+	RegisterXactCallback(rc_xact_callback, NULL);
+	RegisterSubXactCallback(rc_subxact_callback, NULL);
+
+	python_ready = true;
+}
+
+/* Return a new reference, or turn the pending Python exception into an ERROR. */
+PyObject *
+rc_check(PyObject *result)
+{
+	if (result == NULL)
+		rc_python_error();
+	return result;
+}
+
+/* Call restcorn_engine.host.<function>(*args); steals the reference to args. */
+PyObject *
+rc_host_call(const char *function, PyObject *args)
+{
+	PyObject   *callable;
+	PyObject   *result;
+
+	rc_python_init();
+	if (args == NULL)
+		rc_python_error();
+	callable = rc_check(PyObject_GetAttrString(host_module, function));
+	result = PyObject_CallObject(callable, args);
+	Py_DECREF(callable);
+	Py_DECREF(args);
+	return rc_check(result);
+}
+
+/* str(obj) as a palloc'd C string, never failing. */
+static char *
+rc_safe_str(PyObject *obj)
+{
+	PyObject   *str;
+	char	   *result;
+
+	if (obj == NULL)
+		return pstrdup("");
+	str = PyObject_Str(obj);
+	if (str == NULL)
+	{
+		PyErr_Clear();
+		return pstrdup("(unprintable)");
+	}
+	result = rc_python_to_cstring(str);
+	Py_DECREF(str);
+	return result;
+}
+
+static char *
+rc_attr_str(PyObject *obj, const char *name)
+{
+	PyObject   *value = PyObject_GetAttrString(obj, name);
+	char	   *result = NULL;
+
+	if (value == NULL)
+		PyErr_Clear();
+	else if (value != Py_None)
+		result = rc_safe_str(value);
+	Py_XDECREF(value);
+	return result;
+}
+
+static char *
+rc_format_traceback(PyObject *type, PyObject *value, PyObject *tb)
+{
+	PyObject   *module = PyImport_ImportModule("traceback");
+	PyObject   *lines = NULL;
+	PyObject   *empty = NULL;
+	PyObject   *joined = NULL;
+	char	   *result = NULL;
+
+	if (module)
+		lines = PyObject_CallMethod(module, "format_exception", "OOO",
+									type, value ? value : Py_None, tb ? tb : Py_None);
+	if (lines)
+		empty = PyUnicode_FromString("");
+	if (empty)
+		joined = PyUnicode_Join(empty, lines);
+	if (joined)
+		result = rc_safe_str(joined);
+	PyErr_Clear();
+	Py_XDECREF(module);
+	Py_XDECREF(lines);
+	Py_XDECREF(empty);
+	Py_XDECREF(joined);
+	return result ? result : pstrdup("");
+}
+
+/*
+ * Turn the pending Python exception into an ERROR. A cancel wins: if
+ * PostgreSQL has one pending, its own message is what the user sees.
+ */
+void
+rc_python_error(void)
+{
+	PyObject   *type,
+			   *value,
+			   *tb;
+	char	   *type_name;
+	char	   *message;
+	char	   *traceback;
+
+	PyErr_Fetch(&type, &value, &tb);
+	if (type == NULL)
+		elog(ERROR, "restcorn: a Python call failed without an exception");
+	PyErr_NormalizeException(&type, &value, &tb);
+
+	if (QueryCancelPending || ProcDiePending)
+	{
+		Py_XDECREF(type);
+		Py_XDECREF(value);
+		Py_XDECREF(tb);
+		CHECK_FOR_INTERRUPTS();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement during a Python call")));
+	}
+
+	if (exception_class && value && PyObject_IsInstance(value, exception_class) == 1)
+	{
+		char	   *hint = rc_attr_str(value, "hint");
+		char	   *detail = rc_attr_str(value, "detail");
+		PyObject   *level_obj = PyObject_GetAttrString(value, "level");
+		long		level = level_obj ? PyLong_AsLong(level_obj) : 40;
+
+		message = rc_attr_str(value, "message");
+		PyErr_Clear();
+		Py_XDECREF(level_obj);
+		Py_XDECREF(type);
+		Py_XDECREF(value);
+		Py_XDECREF(tb);
+		ereport(level >= 50 ? FATAL : ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("%s", message ? message : ""),
+				 hint ? errhint("%s", hint) : 0,
+				 detail ? errdetail("%s", detail) : 0));
+	}
+
+	type_name = pstrdup(((PyTypeObject *) type)->tp_name);
+	message = rc_safe_str(value);
+	traceback = rc_format_traceback(type, value, tb);
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("Error in python: %s", type_name),
+			 errdetail("%s", message),
+			 errdetail_log("%s", traceback)));
+}
+
+PyObject *
+rc_get_class(const char *class_name)
+{
+	rc_python_init();
+	return rc_host_call("get_class", Py_BuildValue("(s)", class_name));
+}
+
+/* The wrapper option of a server, or an ERROR saying it is missing. */
+char *
+rc_server_wrapper(List *options)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "wrapper") == 0)
+			return defGetString(def);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+			 errmsg("%s", "The wrapper parameter is mandatory, specify a valid class name")));
+	return NULL;				/* keep the compiler quiet */
+}
+
+/* Options as a dict of str -> str; later entries win. */
+PyObject *
+rc_options_dict(List *options)
+{
+	PyObject   *dict;
+	ListCell   *lc;
+
+	rc_python_init();
+	dict = rc_check(PyDict_New());
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		char	   *raw = defGetString(def);
+		PyObject   *value = rc_text_to_python(raw, strlen(raw));
+
+		if (PyDict_SetItemString(dict, def->defname, value) < 0)
+			rc_python_error();
+		Py_DECREF(value);
+	}
+	return dict;
+}
+
+/* The user mapping of the current user, else PUBLIC's, else NIL. */
+static List *
+rc_user_mapping_options(Oid serverid)
+{
+	HeapTuple	tp;
+	Datum		datum;
+	bool		isnull;
+	List	   *options = NIL;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(GetUserId()),
+						 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		return NIL;
+	datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tp,
+							Anum_pg_user_mapping_umoptions, &isnull);
+	if (!isnull)
+		options = untransformRelOptions(datum);
+	ReleaseSysCache(tp);
+	return options;
+}
+
+/*
+ * (class name, options, columns): everything an instance is built from.
+ * Options merge table, then server, then user mapping; later keys win.
+ */
+static PyObject *
+rc_signature(Oid foreigntableid)
+{
+	ForeignTable *table = GetForeignTable(foreigntableid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	char	   *class_name = rc_server_wrapper(server->options);
+	List	   *options;
+	PyObject   *options_dict;
+	PyObject   *columns;
+	Relation	rel;
+	TupleDesc	desc;
+	int			i;
+
+	options = list_concat(list_copy(table->options), server->options);
+	options = list_concat(options, rc_user_mapping_options(table->serverid));
+	options_dict = rc_options_dict(options);
+	if (PyDict_DelItemString(options_dict, "wrapper") < 0)
+		PyErr_Clear();
+
+	columns = rc_check(PyList_New(0));
+	rel = RelationIdGetRelation(foreigntableid);
+	desc = RelationGetDescr(rel);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		PyObject   *column;
+		PyObject   *colopts;
+
+		if (att->attisdropped)
+			continue;
+		colopts = rc_options_dict(GetForeignColumnOptions(foreigntableid, att->attnum));
+		column = Py_BuildValue("(NIiNNN)",
+							   rc_text_to_python(NameStr(att->attname), -1),
+							   (unsigned int) att->atttypid, att->atttypmod,
+							   rc_text_to_python(format_type_with_typemod(att->atttypid, att->atttypmod), -1),
+							   rc_text_to_python(format_type_be(att->atttypid), -1),
+							   colopts);
+		if (column == NULL || PyList_Append(columns, column) < 0)
+		{
+			RelationClose(rel);
+			rc_python_error();
+		}
+		Py_DECREF(column);
+	}
+	RelationClose(rel);
+	return rc_check(Py_BuildValue("(sNN)", class_name, options_dict, columns));
+}
+
+static void
+rc_call_method(PyObject *instance, const char *method, PyObject *args, bool warn_only)
+{
+	PyObject   *callable = PyObject_GetAttrString(instance, method);
+	PyObject   *result = NULL;
+
+	if (callable)
+		result = PyObject_CallObject(callable, args);
+	Py_XDECREF(callable);
+	Py_XDECREF(args);
+	if (result)
+	{
+		Py_DECREF(result);
+		return;
+	}
+	if (!warn_only)
+		rc_python_error();
+	/* During commit or abort an ERROR is not allowed: tell, and go on. */
+	{
+		PyObject   *type,
+				   *value,
+				   *tb;
+		char	   *message;
+
+		PyErr_Fetch(&type, &value, &tb);
+		PyErr_NormalizeException(&type, &value, &tb);
+		message = rc_format_traceback(type, value, tb);
+		Py_XDECREF(type);
+		Py_XDECREF(value);
+		Py_XDECREF(tb);
+		ereport(WARNING, (errmsg("restcorn: %s() of a wrapper failed", method),
+						  errdetail("%s", message)));
+	}
+}
+
+/* Tell the wrapper about the current transaction, as Multicorn2 does. */
+static void
+rc_begin_remote_xact(RcInstance *entry)
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (entry->xact_depth <= 0)
+	{
+		rc_call_method(entry->instance, "begin",
+					   Py_BuildValue("(i)", IsolationIsSerializable()), false);
+		entry->xact_depth = 1;
+	}
+	while (entry->xact_depth < level)
+	{
+		entry->xact_depth++;
+		rc_call_method(entry->instance, "sub_begin",
+					   Py_BuildValue("(i)", entry->xact_depth), false);
+	}
+}
+
+/*
+ * The wrapper instance of a foreign table: built at first use, rebuilt when
+ * the table, server, user mapping or columns change. Borrowed reference.
+ */
+PyObject *
+rc_get_instance(Oid foreigntableid)
+{
+	RcInstance *entry;
+	bool		found;
+	PyObject   *signature;
+
+	rc_python_init();
+	signature = rc_signature(foreigntableid);
+	entry = hash_search(instances, &foreigntableid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->instance = NULL;
+		entry->signature = NULL;
+		entry->xact_depth = 0;
+	}
+	if (entry->instance == NULL ||
+		PyObject_RichCompareBool(entry->signature, signature, Py_EQ) != 1)
+	{
+		PyObject   *instance;
+
+		PyErr_Clear();
+		Py_CLEAR(entry->instance);
+		Py_CLEAR(entry->signature);
+		entry->xact_depth = 0;
+		Py_INCREF(signature);
+		instance = rc_host_call("make_instance", signature);
+		entry->instance = instance;
+		entry->signature = signature;
+	}
+	else
+		Py_DECREF(signature);
+	rc_begin_remote_xact(entry);
+	return entry->instance;
+}
+
+static void
+rc_xact_callback(XactEvent event, void *arg)
+{
+	HASH_SEQ_STATUS status;
+	RcInstance *entry;
+
+	hash_seq_init(&status, instances);
+	while ((entry = (RcInstance *) hash_seq_search(&status)) != NULL)
+	{
+		if (entry->instance == NULL || entry->xact_depth <= 0)
+			continue;
+		switch (event)
+		{
+			case XACT_EVENT_PRE_COMMIT:
+			case XACT_EVENT_PARALLEL_PRE_COMMIT:
+				rc_call_method(entry->instance, "pre_commit", PyTuple_New(0), false);
+				break;
+			case XACT_EVENT_COMMIT:
+			case XACT_EVENT_PARALLEL_COMMIT:
+				rc_call_method(entry->instance, "commit", PyTuple_New(0), true);
+				entry->xact_depth = 0;
+				break;
+			case XACT_EVENT_ABORT:
+			case XACT_EVENT_PARALLEL_ABORT:
+				rc_call_method(entry->instance, "rollback", PyTuple_New(0), true);
+				entry->xact_depth = 0;
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+static void
+rc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	HASH_SEQ_STATUS status;
+	RcInstance *entry;
+	int			level;
+
+	if (event != SUBXACT_EVENT_COMMIT_SUB && event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	level = GetCurrentTransactionNestLevel();
+	hash_seq_init(&status, instances);
+	while ((entry = (RcInstance *) hash_seq_search(&status)) != NULL)
+	{
+		if (entry->instance == NULL || entry->xact_depth < level)
+			continue;
+		rc_call_method(entry->instance,
+					   event == SUBXACT_EVENT_COMMIT_SUB ? "sub_commit" : "sub_rollback",
+					   Py_BuildValue("(i)", level), event == SUBXACT_EVENT_ABORT_SUB);
+		entry->xact_depth = level - 1;
+	}
+}

@@ -1,0 +1,863 @@
+/*-------------------------------------------------------------------------
+ *
+ * restcorn.c
+ *		  A foreign data wrapper that hosts Python ForeignDataWrapper classes
+ *		  (Multicorn2's contract) inside PostgreSQL.
+ *
+ * The callbacks below come in the order the planner and executor call them.
+ * Each one asks the wrapper instance of the foreign table (see pyhost.c) the
+ * matching question: get_rel_size, get_path_keys, can_sort, can_limit,
+ * execute, explain, end_scan, import_schema.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "restcorn.h"
+
+#include "access/reloptions.h"
+#include "access/table.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "access/stratnum.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(restcorn_handler);
+PG_FUNCTION_INFO_V1(restcorn_validator);
+
+/* What planning learns about one foreign table (baserel->fdw_private). */
+typedef struct RcPlanState
+{
+	Oid			relid;
+	PyObject   *instance;		/* borrowed from the instance cache */
+	TupleDesc	desc;
+	Bitmapset  *attrs;			/* columns the query needs */
+	List	   *quals;			/* RcQuals from the table's own WHERE clauses */
+	int			width;
+	Cost		startup_cost;
+	List	   *sortkeys;		/* RcSortKeys the wrapper accepted */
+	bool		sort_pushed_down;	/* ... covering all of ORDER BY */
+	RelOptInfo *base_rel;
+} RcPlanState;
+
+/* One scan's state (node->fdw_state). */
+typedef struct RcScanState
+{
+	PyObject   *instance;
+	PyObject   *iterator;		/* NULL before the first row and after the last */
+	PyObject   *row;			/* the row being converted */
+	PyObject   *columns_set;
+	PyObject   *sortkeys;
+	bool		started;
+	List	   *qual_meta;		/* per qual: attnum, opname, is_array, use_or */
+	List	   *qual_exprs;		/* the value expressions, from the plan */
+	List	   *qual_states;	/* ... ready to evaluate */
+	int			limit;			/* -1: not pushed */
+	int			offset;
+	TupleDesc	desc;
+	RcColumn   *columns;
+	MemoryContextCallback release;
+} RcScanState;
+
+static void rcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+static void rcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+static void rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+								   RelOptInfo *input_rel, RelOptInfo *output_rel, void *extra);
+static ForeignScan *rcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+									 ForeignPath *best_path, List *tlist, List *scan_clauses,
+									 Plan *outer_plan);
+static void rcBeginForeignScan(ForeignScanState *node, int eflags);
+static TupleTableSlot *rcIterateForeignScan(ForeignScanState *node);
+static void rcReScanForeignScan(ForeignScanState *node);
+static void rcEndForeignScan(ForeignScanState *node);
+static void rcExplainForeignScan(ForeignScanState *node, ExplainState *es);
+static List *rcImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+Datum
+restcorn_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	routine->GetForeignRelSize = rcGetForeignRelSize;
+	routine->GetForeignPaths = rcGetForeignPaths;
+	routine->GetForeignUpperPaths = rcGetForeignUpperPaths;
+	routine->GetForeignPlan = rcGetForeignPlan;
+	routine->BeginForeignScan = rcBeginForeignScan;
+	routine->IterateForeignScan = rcIterateForeignScan;
+	routine->ReScanForeignScan = rcReScanForeignScan;
+	routine->EndForeignScan = rcEndForeignScan;
+	routine->ExplainForeignScan = rcExplainForeignScan;
+	routine->ImportForeignSchema = rcImportForeignSchema;
+	PG_RETURN_POINTER(routine);
+}
+
+/*
+ * The wrapper class is a server option, checked (imported) at CREATE/ALTER
+ * SERVER so that a typo fails the DDL, not the first query.
+ */
+Datum
+restcorn_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "wrapper") == 0 && catalog == ForeignTableRelationId)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("%s", "Cannot set the wrapper class on the table"),
+					 errhint("%s", "Set it on the server")));
+	}
+	if (catalog == ForeignServerRelationId)
+		Py_DECREF(rc_get_class(rc_server_wrapper(options)));
+	PG_RETURN_VOID();
+}
+
+/* Call instance.method(*args, **kwargs); steals args and kwargs. */
+static PyObject *
+rc_call(PyObject *instance, const char *method, PyObject *args, PyObject *kwargs)
+{
+	PyObject   *callable = rc_check(PyObject_GetAttrString(instance, method));
+	PyObject   *result;
+
+	if (args == NULL)
+		rc_python_error();
+	result = PyObject_Call(callable, args, kwargs);
+	Py_DECREF(callable);
+	Py_DECREF(args);
+	Py_XDECREF(kwargs);
+	return rc_check(result);
+}
+
+static void
+rc_kwarg(PyObject *kwargs, const char *name, PyObject *value)
+{
+	if (value == NULL || PyDict_SetItemString(kwargs, name, value) < 0)
+		rc_python_error();
+	Py_DECREF(value);
+}
+
+/*
+ * GetForeignRelSize: the wrapper's estimate for the table's own WHERE clauses.
+ */
+static void
+rcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	RcPlanState *state = palloc0(sizeof(RcPlanState));
+	Relation	rel;
+	Bitmapset  *varattnos = NULL;
+	ListCell   *lc;
+	PyObject   *result;
+	PyObject   *startup;
+	int			attnum;
+
+	baserel->fdw_private = state;
+	state->relid = foreigntableid;
+	state->base_rel = baserel;
+	state->instance = rc_get_instance(foreigntableid);
+	rel = table_open(foreigntableid, NoLock);
+	state->desc = CreateTupleDescCopy(RelationGetDescr(rel));
+	table_close(rel, NoLock);
+
+	/* Columns in the target list and in WHERE; a whole-row reference needs all. */
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &varattnos);
+	foreach(lc, baserel->baserestrictinfo)
+		pull_varattnos((Node *) ((RestrictInfo *) lfirst(lc))->clause, baserel->relid, &varattnos);
+	attnum = -1;
+	while ((attnum = bms_next_member(varattnos, attnum)) >= 0)
+	{
+		AttrNumber	att = attnum + FirstLowInvalidHeapAttributeNumber;
+
+		if (att == 0)
+		{
+			for (att = 1; att <= state->desc->natts; att++)
+				state->attrs = bms_add_member(state->attrs, att);
+			break;
+		}
+		if (att > 0)
+			state->attrs = bms_add_member(state->attrs, att);
+	}
+	state->quals = rc_extract_quals(baserel->relid, baserel->baserestrictinfo);
+
+	result = rc_call(state->instance, "get_rel_size",
+					 Py_BuildValue("(NN)", rc_quals_to_python(state->quals, state->desc, true),
+								   rc_columns_to_python(state->attrs, state->desc)), NULL);
+	if (!PyTuple_Check(result) || PyTuple_Size(result) != 2)
+	{
+		Py_DECREF(result);
+		elog(ERROR, "The get_rel_size python method should return a tuple of length 2");
+	}
+	baserel->rows = PyFloat_AsDouble(PyTuple_GET_ITEM(result, 0));
+	state->width = (int) PyLong_AsLong(PyTuple_GET_ITEM(result, 1));
+	Py_DECREF(result);
+	if (PyErr_Occurred())
+		rc_python_error();
+	baserel->reltarget->width = state->width;
+
+	startup = rc_check(PyObject_GetAttrString(state->instance, "_startup_cost"));
+	state->startup_cost = PyFloat_AsDouble(startup);
+	Py_DECREF(startup);
+	if (PyErr_Occurred())
+		rc_python_error();
+}
+
+/* Sort keys as plan-copyable nodes, and back. */
+static List *
+rc_sortkeys_to_nodes(List *sortkeys)
+{
+	List	   *nodes = NIL;
+	ListCell   *lc;
+
+	foreach(lc, sortkeys)
+	{
+		RcSortKey  *key = (RcSortKey *) lfirst(lc);
+
+		nodes = lappend(nodes, list_make5(makeString(key->attname), makeInteger(key->attnum),
+										  makeInteger(key->is_reversed), makeInteger(key->nulls_first),
+										  makeString(key->collate ? key->collate : "")));
+	}
+	return nodes;
+}
+
+static List *
+rc_sortkeys_from_nodes(List *nodes)
+{
+	List	   *sortkeys = NIL;
+	ListCell   *lc;
+
+	foreach(lc, nodes)
+	{
+		List	   *item = (List *) lfirst(lc);
+		RcSortKey  *key = palloc(sizeof(RcSortKey));
+
+		key->attname = strVal(linitial(item));
+		key->attnum = intVal(lsecond(item));
+		key->is_reversed = intVal(lthird(item));
+		key->nulls_first = intVal(lfourth(item));
+		key->collate = strVal(list_nth(item, 4));
+		if (key->collate[0] == '\0')
+			key->collate = NULL;
+		sortkeys = lappend(sortkeys, key);
+	}
+	return sortkeys;
+}
+
+/* What a path promises: the sort keys it applies, and a pushed LIMIT/OFFSET. */
+static List *
+rc_path_private(List *sortkeys, int limit, int offset)
+{
+	return list_make3(rc_sortkeys_to_nodes(sortkeys), makeInteger(limit), makeInteger(offset));
+}
+
+/*
+ * ORDER BY as sort keys, when every item is a plain column of this table;
+ * NIL otherwise (then the wrapper is not asked).
+ */
+static List *
+rc_requested_sortkeys(PlannerInfo *root, RelOptInfo *baserel, RcPlanState *state)
+{
+	List	   *sortkeys = NIL;
+	ListCell   *lc;
+
+	foreach(lc, root->query_pathkeys)
+	{
+		PathKey    *pathkey = (PathKey *) lfirst(lc);
+		EquivalenceClass *ec = pathkey->pk_eclass;
+		RcSortKey  *key = NULL;
+		ListCell   *lm;
+
+		if (ec->ec_has_volatile)
+			return NIL;
+		foreach(lm, ec->ec_members)
+		{
+			EquivalenceMember *em = (EquivalenceMember *) lfirst(lm);
+			Var		   *var = (Var *) em->em_expr;
+
+			while (var && IsA(var, RelabelType))
+				var = (Var *) ((RelabelType *) var)->arg;
+			if (var && IsA(var, Var) && var->varno == baserel->relid &&
+				var->varlevelsup == 0 && var->varattno > 0)
+			{
+				key = palloc(sizeof(RcSortKey));
+				key->attnum = var->varattno;
+				key->attname = pstrdup(NameStr(TupleDescAttr(state->desc, var->varattno - 1)->attname));
+				key->is_reversed = pathkey->pk_strategy == BTGreaterStrategyNumber;
+				key->nulls_first = pathkey->pk_nulls_first;
+				key->collate = (OidIsValid(ec->ec_collation) && ec->ec_collation != DEFAULT_COLLATION_OID)
+					? get_collation_name(ec->ec_collation) : NULL;
+				break;
+			}
+		}
+		if (key == NULL)
+			return NIL;
+		sortkeys = lappend(sortkeys, key);
+	}
+	return sortkeys;
+}
+
+/* Ask can_sort; the accepted prefix of the requested keys and its pathkeys. */
+static List *
+rc_accepted_sortkeys(PlannerInfo *root, RcPlanState *state, List *requested, List **pathkeys)
+{
+	PyObject   *accepted;
+	Py_ssize_t	count;
+	int			n = 0;
+
+	accepted = rc_call(state->instance, "can_sort",
+					   Py_BuildValue("(N)", rc_sortkeys_to_python(requested)), NULL);
+	count = PySequence_Size(accepted);
+	if (count < 0)
+		rc_python_error();
+	while (n < count && n < list_length(requested))
+	{
+		RcSortKey  *want = (RcSortKey *) list_nth(requested, n);
+		PyObject   *key = rc_check(PySequence_GetItem(accepted, n));
+		PyObject   *attnum = rc_check(PyObject_GetAttrString(key, "attnum"));
+		PyObject   *reversed = rc_check(PyObject_GetAttrString(key, "is_reversed"));
+		PyObject   *nulls_first = rc_check(PyObject_GetAttrString(key, "nulls_first"));
+		bool		same = PyLong_AsLong(attnum) == want->attnum &&
+			PyObject_IsTrue(reversed) == want->is_reversed &&
+			PyObject_IsTrue(nulls_first) == want->nulls_first;
+
+		Py_DECREF(key);
+		Py_DECREF(attnum);
+		Py_DECREF(reversed);
+		Py_DECREF(nulls_first);
+		if (!same)
+			break;
+		n++;
+	}
+	Py_DECREF(accepted);
+	*pathkeys = list_truncate(list_copy(root->query_pathkeys), n);
+	return list_truncate(list_copy(requested), n);
+}
+
+/* An equivalence class member that is the given column of this table. */
+static bool
+rc_ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+					   EquivalenceMember *em, void *arg)
+{
+	Var		   *var = (Var *) em->em_expr;
+
+	while (var && IsA(var, RelabelType))
+		var = (Var *) ((RelabelType *) var)->arg;
+	return var && IsA(var, Var) && var->varno == rel->relid &&
+		var->varlevelsup == 0 && var->varattno == *(AttrNumber *) arg;
+}
+
+/* The outer relations an equality join clause on this column needs. */
+static Relids
+rc_join_outer_relids(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
+{
+	List	   *clauses;
+	ListCell   *lc;
+
+	clauses = generate_implied_equalities_for_column(root, baserel, rc_ec_member_is_column,
+													 &attnum, baserel->lateral_referencers);
+	clauses = list_concat(clauses, baserel->joininfo);
+	foreach(lc, clauses)
+	{
+		RestrictInfo *rinfo = (RestrictInfo *) lfirst(lc);
+		RcQual		qual;
+		Relids		outer;
+
+		if (!join_clause_is_movable_to(rinfo, baserel) ||
+			!rc_extract_qual(baserel->relid, rinfo->clause, &qual) ||
+			qual.attnum != attnum || qual.is_array || strcmp(qual.opname, "=") != 0)
+			continue;
+		outer = bms_difference(rinfo->clause_relids, baserel->relids);
+		if (!bms_is_empty(outer))
+			return outer;
+	}
+	return NULL;
+}
+
+/*
+ * Parameterized paths from get_path_keys: a nested loop may look up this table
+ * once per outer row, by equality on the key columns.
+ */
+static List *
+rc_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, RcPlanState *state)
+{
+	PyObject   *keys = rc_call(state->instance, "get_path_keys", PyTuple_New(0), NULL);
+	PyObject   *iterator = rc_check(PyObject_GetIter(keys));
+	PyObject   *item;
+	List	   *paths = NIL;
+
+	while ((item = PyIter_Next(iterator)) != NULL)
+	{
+		PyObject   *columns = rc_check(PySequence_GetItem(item, 0));
+		PyObject   *rows_obj = rc_check(PySequence_GetItem(item, 1));
+		double		rows = PyFloat_AsDouble(rows_obj);
+		Relids		required_outer = NULL;
+		Py_ssize_t	i,
+					n = PySequence_Size(columns);
+		bool		usable = n > 0;
+
+		for (i = 0; usable && i < n; i++)
+		{
+			PyObject   *name = rc_check(PySequence_GetItem(columns, i));
+			char	   *colname = rc_python_to_cstring(name);
+			AttrNumber	attnum = InvalidAttrNumber;
+			int			a;
+			Relids		outer;
+
+			Py_DECREF(name);
+			for (a = 0; a < state->desc->natts; a++)
+				if (!TupleDescAttr(state->desc, a)->attisdropped &&
+					strcmp(NameStr(TupleDescAttr(state->desc, a)->attname), colname) == 0)
+					attnum = a + 1;
+			outer = attnum != InvalidAttrNumber ? rc_join_outer_relids(root, baserel, attnum) : NULL;
+			usable = outer != NULL;
+			required_outer = bms_union(required_outer, outer);
+		}
+		if (usable)
+		{
+			ForeignPath *path;
+
+			path = create_foreignscan_path(root, baserel, NULL, rows,
+										   state->startup_cost,
+										   state->startup_cost + rows * state->width,
+										   NIL, required_outer, NULL,
+#if PG_VERSION_NUM >= 170000
+										   NIL,
+#endif
+										   NIL);
+			paths = lappend(paths, path);
+		}
+		Py_DECREF(columns);
+		Py_DECREF(rows_obj);
+		Py_DECREF(item);
+	}
+	Py_DECREF(iterator);
+	Py_DECREF(keys);
+	if (PyErr_Occurred())
+		rc_python_error();
+	return paths;
+}
+
+/*
+ * GetForeignPaths: a plain scan, parameterized scans for get_path_keys, and
+ * for each a sorted variant when the wrapper accepts the ORDER BY.
+ */
+static void
+rcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	RcPlanState *state = (RcPlanState *) baserel->fdw_private;
+	List	   *paths = rc_parameterized_paths(root, baserel, state);
+	List	   *sort_pathkeys = NIL;
+	ListCell   *lc;
+
+	paths = lappend(paths,
+					create_foreignscan_path(root, baserel, NULL, baserel->rows,
+											state->startup_cost,
+											baserel->rows * baserel->reltarget->width,
+											NIL, NULL, NULL,
+#if PG_VERSION_NUM >= 170000
+											NIL,
+#endif
+											NIL));
+
+	if (root->query_pathkeys)
+	{
+		List	   *requested = rc_requested_sortkeys(root, baserel, state);
+
+		if (requested)
+			state->sortkeys = rc_accepted_sortkeys(root, state, requested, &sort_pathkeys);
+	}
+	state->sort_pushed_down = sort_pathkeys != NIL &&
+		pathkeys_contained_in(root->sort_pathkeys, sort_pathkeys);
+
+	foreach(lc, paths)
+	{
+		ForeignPath *path = (ForeignPath *) lfirst(lc);
+
+		add_path(baserel, (Path *) path);
+		if (sort_pathkeys)
+		{
+			ForeignPath *sorted;
+
+			sorted = create_foreignscan_path(root, baserel, NULL, path->path.rows,
+											 path->path.startup_cost, path->path.total_cost,
+											 sort_pathkeys, NULL, NULL,
+#if PG_VERSION_NUM >= 170000
+											 NIL,
+#endif
+											 rc_path_private(state->sortkeys, -1, -1));
+			sorted->path.param_info = path->path.param_info;
+			add_path(baserel, (Path *) sorted);
+		}
+	}
+}
+
+/*
+ * GetForeignUpperPaths: LIMIT/OFFSET pushdown, under Multicorn2 3.2's
+ * conditions: a SELECT with no WHERE clause, constant LIMIT/OFFSET, no
+ * WITH TIES, straight from this table (no join, grouping, window or
+ * DISTINCT in between) and any ORDER BY fully pushed down. The path replaces
+ * PostgreSQL's Limit node, so the wrapper must apply both exactly.
+ */
+static void
+rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+					   RelOptInfo *input_rel, RelOptInfo *output_rel, void *extra)
+{
+	RcPlanState *state = (RcPlanState *) input_rel->fdw_private;
+	Query	   *parse = root->parse;
+	FinalPathExtraData *final = (FinalPathExtraData *) extra;
+	Const	   *count = (Const *) parse->limitCount;
+	Const	   *offset = (Const *) parse->limitOffset;
+	int			limit_value = -1;
+	int			offset_value = -1;
+	PyObject   *accepted;
+	bool		yes;
+	ForeignPath *path;
+
+	if (state == NULL)
+		return;
+	if (stage == UPPERREL_ORDERED)
+	{
+		if (state->sort_pushed_down)
+			output_rel->fdw_private = state;
+		return;
+	}
+	if (stage != UPPERREL_FINAL || !final->limit_needed ||
+		parse->commandType != CMD_SELECT || parse->limitOption == LIMIT_OPTION_WITH_TIES ||
+		parse->jointree->quals != NULL || parse->hasTargetSRFs || parse->rowMarks != NIL)
+		return;
+	if ((count && (!IsA(count, Const) || count->constisnull)) ||
+		(offset && (!IsA(offset, Const) || offset->constisnull)))
+		return;
+	if (count)
+		limit_value = (int) DatumGetInt64(count->constvalue);
+	if (offset)
+		offset_value = (int) DatumGetInt64(offset->constvalue);
+
+	accepted = rc_call(state->instance, "can_limit",
+					   Py_BuildValue("(NN)",
+									 limit_value >= 0 ? PyLong_FromLong(limit_value) : Py_NewRef(Py_None),
+									 offset_value >= 0 ? PyLong_FromLong(offset_value) : Py_NewRef(Py_None)),
+					   NULL);
+	yes = PyObject_IsTrue(accepted) == 1;
+	Py_DECREF(accepted);
+	if (!yes)
+		return;
+
+	/* A scan of the base table that also applies the limit. */
+	path = create_foreign_upper_path(root, state->base_rel, root->upper_targets[UPPERREL_FINAL],
+									 limit_value >= 0 ? limit_value : state->base_rel->rows,
+									 state->startup_cost,
+									 (limit_value >= 0 ? limit_value : state->base_rel->rows) * state->width,
+									 NIL, NULL,
+#if PG_VERSION_NUM >= 170000
+									 NIL,
+#endif
+									 rc_path_private(state->sort_pushed_down ? state->sortkeys : NIL,
+													 limit_value, offset_value));
+	add_path(output_rel, (Path *) path);
+}
+
+/*
+ * GetForeignPlan: every WHERE clause stays in the plan's qual, so PostgreSQL
+ * re-checks what the wrapper filtered. The value sides of the clauses the
+ * wrapper sees go into fdw_exprs (the planner turns outer references of a
+ * parameterized path into parameters there), the rest into fdw_private.
+ */
+static ForeignScan *
+rcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+				 ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan)
+{
+	RcPlanState *state = (RcPlanState *) baserel->fdw_private;
+	List	   *clauses = extract_actual_clauses(scan_clauses, false);
+	List	   *quals = rc_extract_quals(baserel->relid, clauses);
+	List	   *qual_meta = NIL;
+	List	   *qual_exprs = NIL;
+	List	   *attrs = NIL;
+	List	   *path_private = best_path->fdw_private;
+	ListCell   *lc;
+	int			attnum = -1;
+
+	foreach(lc, quals)
+	{
+		RcQual	   *qual = (RcQual *) lfirst(lc);
+
+		qual_meta = lappend(qual_meta, list_make4(makeInteger(qual->attnum), makeString(qual->opname),
+												  makeInteger(qual->is_array), makeInteger(qual->use_or)));
+		qual_exprs = lappend(qual_exprs, qual->value);
+	}
+	while ((attnum = bms_next_member(state->attrs, attnum)) >= 0)
+		attrs = lappend_int(attrs, attnum);
+	if (path_private == NIL)
+		path_private = rc_path_private(NIL, -1, -1);
+
+	return make_foreignscan(tlist, clauses, baserel->relid, qual_exprs,
+							list_make3(qual_meta, attrs, path_private),
+							NIL, NIL, outer_plan);
+}
+
+/* Drop the scan's Python objects; also runs if the query fails. */
+static void
+rc_release_scan(void *arg)
+{
+	RcScanState *scan = (RcScanState *) arg;
+	int			i;
+
+	Py_CLEAR(scan->row);
+	Py_CLEAR(scan->iterator);
+	Py_CLEAR(scan->columns_set);
+	Py_CLEAR(scan->sortkeys);
+	Py_CLEAR(scan->instance);
+	if (scan->columns)
+	{
+		for (i = 0; i < scan->desc->natts; i++)
+			Py_CLEAR(scan->columns[i].key);
+		scan->columns = NULL;
+	}
+}
+
+static void
+rcBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	Relation	rel = node->ss.ss_currentRelation;
+	RcScanState *scan = palloc0(sizeof(RcScanState));
+	List	   *path_private = lthird(plan->fdw_private);
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+
+	scan->desc = RelationGetDescr(rel);
+	scan->qual_meta = linitial(plan->fdw_private);
+	scan->qual_exprs = plan->fdw_exprs;
+	scan->qual_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
+	foreach(lc, (List *) lsecond(plan->fdw_private))
+		attrs = bms_add_member(attrs, lfirst_int(lc));
+	scan->limit = intVal(lsecond(path_private));
+	scan->offset = intVal(lthird(path_private));
+
+	scan->release.func = rc_release_scan;
+	scan->release.arg = scan;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &scan->release);
+	node->fdw_state = scan;
+
+	scan->instance = Py_NewRef(rc_get_instance(RelationGetRelid(rel)));
+	scan->columns = palloc(sizeof(RcColumn) * scan->desc->natts);
+	rc_init_columns(scan->columns, scan->desc, attrs);
+	scan->columns_set = rc_columns_to_python(attrs, scan->desc);
+	scan->sortkeys = rc_sortkeys_to_python(rc_sortkeys_from_nodes(linitial(path_private)));
+}
+
+/* The quals with their values: evaluated now, or "?" when only explaining. */
+static PyObject *
+rc_scan_quals(ForeignScanState *node, bool evaluate)
+{
+	RcScanState *scan = (RcScanState *) node->fdw_state;
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	PyObject   *list = rc_check(PyList_New(0));
+	ListCell   *lm,
+			   *le,
+			   *ls;
+
+	forthree(lm, scan->qual_meta, le, scan->qual_exprs, ls, scan->qual_states)
+	{
+		List	   *meta = (List *) lfirst(lm);
+		Expr	   *expr = (Expr *) lfirst(le);
+		RcQual		qual;
+		PyObject   *value;
+		PyObject   *item;
+
+		qual.attnum = intVal(linitial(meta));
+		qual.opname = strVal(lsecond(meta));
+		qual.is_array = intVal(lthird(meta));
+		qual.use_or = intVal(lfourth(meta));
+		if (evaluate || IsA(expr, Const))
+		{
+			bool		isnull;
+			Datum		datum = ExecEvalExpr((ExprState *) lfirst(ls), econtext, &isnull);
+
+			value = isnull ? Py_NewRef(Py_None) : rc_datum_to_python(datum, exprType((Node *) expr));
+		}
+		else
+			value = rc_check(PyUnicode_FromString("?"));
+		item = rc_qual_to_python(&qual, scan->desc, value);
+		if (PyList_Append(list, item) < 0)
+			rc_python_error();
+		Py_DECREF(item);
+	}
+	return list;
+}
+
+/* Keywords execute and explain get only for what was pushed down. */
+static PyObject *
+rc_scan_kwargs(RcScanState *scan)
+{
+	PyObject   *kwargs = rc_check(PyDict_New());
+
+	if (PyList_Size(scan->sortkeys) > 0)
+		rc_kwarg(kwargs, "sortkeys", Py_NewRef(scan->sortkeys));
+	if (scan->limit >= 0)
+		rc_kwarg(kwargs, "limit", PyLong_FromLong(scan->limit));
+	if (scan->offset >= 0)
+		rc_kwarg(kwargs, "offset", PyLong_FromLong(scan->offset));
+	return kwargs;
+}
+
+static void
+rc_start_scan(ForeignScanState *node)
+{
+	RcScanState *scan = (RcScanState *) node->fdw_state;
+	PyObject   *iterable;
+
+	scan->started = true;
+	iterable = rc_call(scan->instance, "execute",
+					   Py_BuildValue("(NO)", rc_scan_quals(node, true), scan->columns_set),
+					   rc_scan_kwargs(scan));
+	if (iterable != Py_None)
+		scan->iterator = rc_check(PyObject_GetIter(iterable));
+	Py_DECREF(iterable);
+}
+
+/* One row per call, pulled from the wrapper's iterator as PostgreSQL asks. */
+static TupleTableSlot *
+rcIterateForeignScan(ForeignScanState *node)
+{
+	RcScanState *scan = (RcScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	if (!scan->started)
+		rc_start_scan(node);
+	ExecClearTuple(slot);
+	if (scan->iterator == NULL)
+		return slot;
+	scan->row = PyIter_Next(scan->iterator);
+	if (scan->row == NULL)
+	{
+		if (PyErr_Occurred())
+			rc_python_error();
+		Py_CLEAR(scan->iterator);
+		return slot;
+	}
+	if (scan->row == Py_None)
+	{
+		Py_CLEAR(scan->row);
+		Py_CLEAR(scan->iterator);
+		return slot;
+	}
+	rc_row_to_slot(scan->row, scan->columns, scan->desc, slot->tts_values, slot->tts_isnull);
+	Py_CLEAR(scan->row);
+	return ExecStoreVirtualTuple(slot);
+}
+
+/* A rescan (new parameter values) calls execute again. */
+static void
+rcReScanForeignScan(ForeignScanState *node)
+{
+	RcScanState *scan = (RcScanState *) node->fdw_state;
+
+	Py_CLEAR(scan->iterator);
+	scan->started = false;
+}
+
+static void
+rcEndForeignScan(ForeignScanState *node)
+{
+	RcScanState *scan = (RcScanState *) node->fdw_state;
+
+	Py_DECREF(rc_call(scan->instance, "end_scan", PyTuple_New(0), NULL));
+	rc_release_scan(scan);
+}
+
+/* EXPLAIN: the wrapper's own lines, each as "Multicorn: <line>". */
+static void
+rcExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	RcScanState *scan = (RcScanState *) node->fdw_state;
+	PyObject   *kwargs = rc_scan_kwargs(scan);
+	PyObject   *lines;
+	PyObject   *iterator;
+	PyObject   *line;
+
+	rc_kwarg(kwargs, "verbose", PyBool_FromLong(es->verbose));
+	lines = rc_call(scan->instance, "explain",
+					Py_BuildValue("(NO)", rc_scan_quals(node, false), scan->columns_set), kwargs);
+	iterator = rc_check(PyObject_GetIter(lines));
+	Py_DECREF(lines);
+	while ((line = PyIter_Next(iterator)) != NULL)
+	{
+		PyObject   *str = rc_check(PyObject_Str(line));
+
+		Py_DECREF(line);
+		ExplainPropertyText("Multicorn", rc_python_to_cstring(str), es);
+		Py_DECREF(str);
+	}
+	Py_DECREF(iterator);
+	if (PyErr_Occurred())
+		rc_python_error();
+}
+
+/* IMPORT FOREIGN SCHEMA: the wrapper's import_schema gives the tables. */
+static List *
+rcImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	ForeignServer *server = GetForeignServer(serverOid);
+	char	   *class_name = rc_server_wrapper(server->options);
+	PyObject   *srv_options = rc_options_dict(server->options);
+	PyObject   *restricts = rc_check(PyList_New(0));
+	PyObject   *statements;
+	PyObject   *iterator;
+	PyObject   *item;
+	const char *restriction = NULL;
+	List	   *commands = NIL;
+	ListCell   *lc;
+
+	if (PyDict_DelItemString(srv_options, "wrapper") < 0)
+		PyErr_Clear();
+	if (stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO)
+		restriction = "limit";
+	else if (stmt->list_type == FDW_IMPORT_SCHEMA_EXCEPT)
+		restriction = "except";
+	foreach(lc, stmt->table_list)
+	{
+		PyObject   *name = rc_text_to_python(((RangeVar *) lfirst(lc))->relname, -1);
+
+		if (PyList_Append(restricts, name) < 0)
+			rc_python_error();
+		Py_DECREF(name);
+	}
+	statements = rc_host_call("import_schema",
+							  Py_BuildValue("(sNNNzNNN)", class_name,
+											rc_text_to_python(stmt->remote_schema, -1),
+											srv_options, rc_options_dict(stmt->options),
+											restriction, restricts,
+											rc_text_to_python(stmt->local_schema, -1),
+											rc_text_to_python(server->servername, -1)));
+	iterator = rc_check(PyObject_GetIter(statements));
+	Py_DECREF(statements);
+	while ((item = PyIter_Next(iterator)) != NULL)
+	{
+		commands = lappend(commands, rc_python_to_cstring(item));
+		Py_DECREF(item);
+	}
+	Py_DECREF(iterator);
+	if (PyErr_Occurred())
+		rc_python_error();
+	return commands;
+}

@@ -1,0 +1,100 @@
+/*
+ * restcorn.h
+ *		Shared declarations of the restcorn engine: a PostgreSQL foreign data
+ *		wrapper that hosts Python ForeignDataWrapper classes through the same
+ *		contract as Multicorn2.
+ *
+ * The engine is split by job:
+ *	restcorn.c	the FDW callbacks, in planner and executor order
+ *	quals.c		turning WHERE clauses into (column, operator, value) quals
+ *	pyhost.c	the embedded interpreter, wrapper instances, Python errors
+ *	convert.c	values between PostgreSQL datums and Python objects
+ */
+#ifndef RESTCORN_H
+#define RESTCORN_H
+
+/* Python.h must come first: it defines feature macros for the C library. */
+#include <Python.h>
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "nodes/pathnodes.h"
+#include "nodes/primnodes.h"
+#include "utils/rel.h"
+
+/* A WHERE clause the wrapper may see: column operator value. */
+typedef struct RcQual
+{
+	AttrNumber	attnum;
+	char	   *opname;			/* pg_operator.oprname, commuted if needed */
+	bool		is_array;		/* col op ANY/ALL (array) */
+	bool		use_or;			/* ANY (true) or ALL (false) */
+	Expr	   *value;			/* a Const, or an expression evaluated at run time */
+} RcQual;
+
+/* One ORDER BY item the wrapper may be asked to honour. */
+typedef struct RcSortKey
+{
+	char	   *attname;
+	AttrNumber	attnum;
+	bool		is_reversed;
+	bool		nulls_first;
+	char	   *collate;		/* NULL for the database default collation */
+} RcSortKey;
+
+/* How one column's Python values become datums; built once per scan. */
+typedef enum RcConvKind
+{
+	RC_CONV_GENERIC,			/* str(value) through the type's input function */
+	RC_CONV_TEXT,				/* text, varchar: no input function */
+	RC_CONV_BYTEA,				/* bytea: no input function */
+	RC_CONV_INT2,
+	RC_CONV_INT4,
+	RC_CONV_INT8,
+	RC_CONV_FLOAT8,
+	RC_CONV_BOOL
+} RcConvKind;
+
+typedef struct RcColumn
+{
+	bool		needed;			/* in the scan's column set */
+	char	   *attname;
+	PyObject   *key;			/* attname as a Python str, for dict lookups */
+	Oid			typoid;
+	int32		typmod;
+	int			ndims;			/* array dimensions, 0 for scalars */
+	RcConvKind	kind;
+	FmgrInfo	infunc;
+	Oid			ioparam;
+} RcColumn;
+
+/* pyhost.c */
+extern void rc_python_init(void);
+extern PyObject *rc_host_call(const char *function, PyObject *args);
+extern void rc_python_error(void) pg_attribute_noreturn();
+extern PyObject *rc_check(PyObject *result);
+extern PyObject *rc_get_instance(Oid foreigntableid);
+extern PyObject *rc_get_class(const char *class_name);
+extern char *rc_server_wrapper(List *options);
+extern PyObject *rc_options_dict(List *options);
+
+/* convert.c */
+extern PyObject *rc_text_to_python(const char *s, Py_ssize_t len);
+extern char *rc_python_to_cstring(PyObject *str);
+extern PyObject *rc_datum_to_python(Datum value, Oid typoid);
+extern void rc_init_columns(RcColumn *columns, TupleDesc desc, Bitmapset *needed);
+extern void rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
+						   Datum *values, bool *nulls);
+
+/* quals.c */
+extern bool rc_extract_qual(Index relid, Expr *clause, RcQual *qual);
+extern List *rc_extract_quals(Index relid, List *clauses);
+extern PyObject *rc_quals_to_python(List *quals, TupleDesc desc, bool only_consts);
+extern PyObject *rc_qual_to_python(RcQual *qual, TupleDesc desc, PyObject *value);
+extern PyObject *rc_sortkeys_to_python(List *sortkeys);
+extern PyObject *rc_columns_to_python(Bitmapset *attrs, TupleDesc desc);
+
+#endif							/* RESTCORN_H */

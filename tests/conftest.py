@@ -1,0 +1,84 @@
+"""Fixtures: a real throwaway PostgreSQL cluster with the engine, and the real
+mock service over HTTP. No mocks of either."""
+import os
+import sys
+
+import psycopg
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "engine", "python"))
+
+from tools.pgcluster import Cluster  # noqa: E402
+from tools.service import Service  # noqa: E402
+
+WRAPPERS = os.path.join(REPO, "tests", "wrappers")
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """One cluster for the session: the engine finds the venv and the test wrappers."""
+    with Cluster(settings={"restcorn.venv": "'%s'" % os.path.join(REPO, ".venv")},
+                 env={"PYTHONPATH": WRAPPERS}) as pg:
+        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION restcorn")
+            conn.execute("CREATE EXTENSION pg_trgm")
+        yield pg
+
+
+@pytest.fixture(scope="session")
+def service():
+    with Service() as svc:
+        yield svc
+
+
+class Connection:
+    """A psycopg connection (a fresh backend) that keeps the NOTICEs it gets."""
+
+    def __init__(self, dsn):
+        self.conn = psycopg.connect(dsn, autocommit=True)
+        self.notices = []
+        self.conn.add_notice_handler(lambda d: self.notices.append(d.message_primary))
+
+    def execute(self, sql, params=None):
+        return self.conn.execute(sql, params)
+
+    def rows(self, sql, params=None):
+        return self.conn.execute(sql, params).fetchall()
+
+    def value(self, sql, params=None):
+        return self.conn.execute(sql, params).fetchone()[0]
+
+    def plan(self, sql, params=None):
+        return "\n".join(r[0] for r in self.conn.execute("EXPLAIN " + sql, params).fetchall())
+
+    def take_notices(self, prefix=None):
+        found = [n for n in self.notices if prefix is None or n.startswith(prefix)]
+        self.notices.clear()
+        return found
+
+    def close(self):
+        self.conn.close()
+
+
+@pytest.fixture
+def db(cluster):
+    conn = Connection(cluster.dsn())
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def connect(cluster):
+    """More connections (backends) for one test."""
+    opened = []
+
+    def open_connection():
+        conn = Connection(cluster.dsn())
+        opened.append(conn)
+        return conn
+
+    yield open_connection
+    for conn in opened:
+        conn.close()
