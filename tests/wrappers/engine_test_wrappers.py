@@ -25,6 +25,8 @@ def sample_value(column, i):
         return "row %05d" % i
     if base == "boolean":
         return i % 2 == 0
+    if base.startswith("timestamp"):
+        return datetime.datetime(2020, 1, 1) + datetime.timedelta(hours=i)
     if base == "date":
         return datetime.date(2020, 1, 1) + datetime.timedelta(days=i)
     if base == "numeric" or base.startswith("double"):
@@ -82,6 +84,8 @@ class CallsFDW(ForeignDataWrapper):
 
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None, **kwargs):
         report("execute", quals, sorted(columns), sortkeys, limit, offset, sorted(kwargs))
+        if self.options.get("report_types") == "true":
+            report("types", [(q.field_name, type(q.value).__name__, q.value) for q in quals])
         fail_at = int(self.options["fail_at_row"]) if "fail_at_row" in self.options else -1
         sleep = float(self.options.get("sleep", "0"))
         order = range(self.rows)
@@ -174,3 +178,25 @@ class BusyFDW(ForeignDataWrapper):
             while time.monotonic() < deadline:
                 pass
             yield (1, "x")
+
+
+class TwoArgFDW(ForeignDataWrapper):
+    """The article's two-argument execute: must keep working (no unasked keywords)."""
+
+    def execute(self, quals, columns):
+        report("execute", quals, sorted(columns))
+        for i in range(3):
+            yield {"id": i, "name": "n%d" % i}
+
+
+class LogFDW(ForeignDataWrapper):
+    """Sends `message` to PostgreSQL at logging level `level` from execute."""
+
+    def __init__(self, options, columns):
+        super().__init__(options, columns)
+        self.level = getattr(logging, options.get("level", "INFO"))
+        self.message = options.get("message", "hello")
+
+    def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
+        log_to_postgres(self.message, self.level, hint="a hint", detail="some detail")
+        yield (1, "after")

@@ -1,0 +1,22 @@
+"""DictionaryFDW: the article's dictionary table, usable with no options at all.
+
+    CREATE SERVER s FOREIGN DATA WRAPPER multicorn OPTIONS (wrapper 'fdw.DictionaryFDW');
+    CREATE FOREIGN TABLE dictionary (id int, word varchar) SERVER s;
+
+Only defaults differ from RestFDW; any option (``url``, say) overrides them.
+"""
+from .rest import RestFDW
+
+
+class DictionaryFDW(RestFDW):
+    """The dictionary service (``GET /words``) on its default address."""
+
+    default_options = {
+        "url": "http://127.0.0.1:9999",
+        "path": "/words",
+        "page_size": "10000",
+    }
+    default_column_options = {
+        "id": {"filters": "eq,in,lt,le,gt,ge", "sortable": "true"},
+        "word": {"filters": "eq,in,lt,le,gt,ge,like,ilike", "sortable": "true"},
+    }
