@@ -19,8 +19,13 @@ WRAPPERS = os.path.join(REPO, "tests", "wrappers")
 @pytest.fixture(scope="session")
 def cluster():
     """One cluster for the session: the engine finds the venv and the test wrappers."""
-    with Cluster(settings={"restcorn.venv": "'%s'" % os.path.join(REPO, ".venv")},
-                 env={"PYTHONPATH": WRAPPERS}) as pg:
+    settings = {
+        "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
+        "shared_preload_libraries": "'pg_cron'",
+        "cron.database_name": "'postgres'",
+        "cron.use_background_workers": "on",
+    }
+    with Cluster(settings=settings, env={"PYTHONPATH": WRAPPERS}) as pg:
         with psycopg.connect(pg.dsn(), autocommit=True) as conn:
             conn.execute("CREATE EXTENSION restcorn")
             conn.execute("CREATE EXTENSION pg_trgm")
