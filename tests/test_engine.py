@@ -486,3 +486,22 @@ def test_cancel_stops_a_slow_wrapper(db, connect, wrapper, options):
     # and the same backend's Python still works
     again = make_table(db, table_options="rows '2'")
     assert len(db.rows("SELECT * FROM %s" % again)) == 2
+
+
+# --- The Python environment ------------------------------------------------------------------
+
+def test_a_missing_venv_is_a_clear_error(connect):
+    fresh = connect()  # Python starts at the backend's first use of the engine
+    fresh.execute("SET restcorn.venv = '/nonexistent/venv'")
+    with pytest.raises(psycopg.Error) as info:
+        fresh.execute("CREATE SERVER venv_check FOREIGN DATA WRAPPER restcorn "
+                      "OPTIONS (wrapper 'engine_test_wrappers.CallsFDW')")
+    assert "restcorn.venv" in info.value.diag.message_detail
+    assert "/nonexistent/venv" in info.value.diag.message_detail
+
+
+def test_whole_row_reference_asks_for_every_column(db):
+    table = make_table(db, "id int, name text, flag boolean")
+    rows = db.rows("SELECT t FROM %s t LIMIT 1" % table)
+    assert rows == [("(0,\"row 00000\",t)",)]
+    assert calls(db, "execute")[0].startswith("[] ['flag', 'id', 'name']")

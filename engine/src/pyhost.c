@@ -58,7 +58,11 @@ _PG_init(void)
 							   "Its site-packages are put first on the embedded Python's "
 							   "path when a backend first uses the engine.",
 							   &rc_venv, "", PGC_SUSET, 0, NULL, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("restcorn");
+#else
+	EmitWarningsOnPlaceholders("restcorn");
+#endif
 }
 
 /*

@@ -232,9 +232,10 @@ rc_sortkeys_to_nodes(List *sortkeys)
 	{
 		RcSortKey  *key = (RcSortKey *) lfirst(lc);
 
-		nodes = lappend(nodes, list_make5(makeString(key->attname), makeInteger(key->attnum),
-										  makeInteger(key->is_reversed), makeInteger(key->nulls_first),
-										  makeString(key->collate ? key->collate : "")));
+		List	   *item = list_make4(makeString(key->attname), makeInteger(key->attnum),
+										  makeInteger(key->is_reversed), makeInteger(key->nulls_first));
+
+		nodes = lappend(nodes, lappend(item, makeString(key->collate ? key->collate : "")));
 	}
 	return nodes;
 }

@@ -25,6 +25,17 @@
 #include "nodes/primnodes.h"
 #include "utils/rel.h"
 
+/* Python before 3.10 */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *
+Py_NewRef(PyObject *obj)
+{
+	Py_INCREF(obj);
+	return obj;
+}
+#define PyErr_SetInterruptEx(signo) (PyErr_SetInterrupt(), 0)
+#endif
+
 /* A WHERE clause the wrapper may see: column operator value. */
 typedef struct RcQual
 {
