@@ -51,10 +51,30 @@ class Cluster:
         return subprocess.run(command, check=check, capture_output=True, text=True, env=env,
                               cwd=self.base)
 
+    def let_server_read(self, path):
+        """The server (another OS user) imports the project's code: make ``path`` reachable.
+
+        Only adds search (x) permission on the folders above ``path`` that lack it,
+        as a checkout under a private home folder would.
+        """
+        check = ["runuser", "-u", self.os_user, "--", "test", "-r", path]
+        if subprocess.run(check).returncode == 0:
+            return
+        folder = os.path.dirname(os.path.abspath(path))
+        while True:
+            mode = os.stat(folder).st_mode
+            if not mode & 0o001:
+                print("note: adding o+x to %s so the server can read %s" % (folder, path))
+                os.chmod(folder, mode | 0o001)
+            if folder == "/":
+                break
+            folder = os.path.dirname(folder)
+
     def start(self):
         if self.as_root:
             user = pwd.getpwnam(self.os_user)
             os.chown(self.base, user.pw_uid, user.pw_gid)
+            self.let_server_read(os.path.join(REPO, "fdw", "__init__.py"))
         os.chmod(self.base, 0o755)
         self._run("initdb", "-D", self.datadir, "-U", "postgres", "--auth=trust",
                   "--encoding=UTF8", "--locale=C")
