@@ -3,12 +3,15 @@
 Inside the wrapper, problems are raised as FdwError so that plain unit tests
 can catch them. At the boundary (the methods PostgreSQL calls) they become
 log_to_postgres(..., ERROR, hint, detail): a normal ERROR with HINT and DETAIL
-lines, instead of Multicorn's generic "Error in python: ...".
+lines, instead of Multicorn's generic "Error in python: ...". On the way the
+table's secrets are masked, whatever put them there (a service that quotes
+the token back in its error, say): ERRORs reach clients and the server log.
 """
 import functools
 import inspect
 import logging
 
+from .auth import mask
 from .multicorn_compat import log_to_postgres
 
 
@@ -22,8 +25,23 @@ class FdwError(Exception):
         self.detail = detail
 
 
-def report(error):
-    """Raise ``error`` as a PostgreSQL ERROR (log_to_postgres raises at ERROR)."""
+def without_secrets(error, secrets):
+    """``error`` as an FdwError whose message, hint and detail show no secret (masked as ***)."""
+    if not secrets:
+        return error
+    return FdwError(mask(error.message, secrets), hint=mask(error.hint, secrets),
+                    detail=mask(error.detail, secrets))
+
+
+def secrets_of(wrapper):
+    """The secrets of a wrapper instance's table; none before its options are parsed."""
+    credentials = getattr(getattr(wrapper, "table", None), "credentials", None)
+    return credentials.secrets if credentials else ()
+
+
+def report(error, secrets=()):
+    """Raise ``error``, secrets masked, as a PostgreSQL ERROR (log_to_postgres raises at ERROR)."""
+    error = without_secrets(error, secrets)
     log_to_postgres(error.message, logging.ERROR, hint=error.hint, detail=error.detail)
 
 
@@ -31,19 +49,19 @@ def reports_errors(method):
     """Decorate a method (or generator method) so FdwError reaches PostgreSQL via report()."""
     if inspect.isgeneratorfunction(method):
         @functools.wraps(method)
-        def generator(*args, **kwargs):
+        def generator(self, *args, **kwargs):
             try:
-                yield from method(*args, **kwargs)
+                yield from method(self, *args, **kwargs)
             except FdwError as error:
-                report(error)
+                report(error, secrets_of(self))
         return generator
 
     @functools.wraps(method)
-    def function(*args, **kwargs):
+    def function(self, *args, **kwargs):
         try:
-            return method(*args, **kwargs)
+            return method(self, *args, **kwargs)
         except FdwError as error:
-            report(error)
+            report(error, secrets_of(self))
     return function
 
 

@@ -1,80 +1,220 @@
 """Talking to the service: one keep-alive session per backend, lazy paging, clear errors.
 
-Every failure (no connection, timeout, non-2xx status, a body that is not
-JSON, no record list) is an FdwError naming the URL: a scan never ends
-early with a short result that looks complete.
+Every failure is an FdwError naming the URL (secrets in it redacted), the HTTP status
+when there is one, what the service said, and a HINT. A scan never ends
+early with a short result that looks complete: no connection, a timeout, a
+non-2xx status, a redirect, a body cut short, too large, not UTF-8 or not
+JSON, a record that does not fit its columns, a page that repeats the one
+before, more pages than ``max_pages``: each is an ERROR.
+
+Failures that may pass (429, 502, 503, 504, a refused or broken connection)
+are tried again within the ``retries`` and ``retry_max_seconds`` budget
+(retry.py). Nothing here catches BaseException: a query cancel
+(a KeyboardInterrupt) always gets through, and the response is closed on the
+way out.
 """
 import json
+from http.cookiejar import DefaultCookiePolicy
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
 
+from . import types
 from .errors import FdwError, excerpt
 from .pushdown import page_params, page_windows
-from .urls import build_url, redact
+from .retry import RETRY_STATUSES, Retryable, retry_after_seconds, with_retries
+from .urls import build_url, host_of, redact
 
 _session = None
 
 SERVICE_HINT = "Check the url option and that the service is running."
+READ_CHUNK = 256 * 1024
+ERROR_BODY_BYTES = 64 * 1024  # enough of an error answer to quote from
+REPEAT_CHECK = 100  # records of the page before kept to spot a page that repeats it
 
 
 def session():
-    """The backend's requests.Session, created on first use and reused (keep-alive)."""
+    """The backend's requests.Session, created on first use and reused (keep-alive).
+
+    It keeps no cookies: one backend serves tables with different credentials,
+    and a cookie set for one must not be sent for another.
+    """
     global _session
     if _session is None:
         _session = requests.Session()
+        _session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     return _session
 
 
-def get_json(table, params):
-    """GET ``table.endpoint`` with ``params``; the decoded JSON body, or FdwError."""
-    url = build_url(table.endpoint, params)
+def request_url(table, params):
+    """The URL a request for ``params`` goes to: the endpoint, the params, any API key parameter."""
+    return build_url(table.endpoint, params + table.credentials.params)
+
+
+def show(table, url):
+    """A request URL as error messages show it: secrets masked, cut if very long."""
+    return excerpt(redact(url, table.credentials.secret_params))
+
+
+def get_json(table, url):
+    """The decoded JSON body of GET ``url``, retried while that may help; else FdwError."""
+    return with_retries(lambda: get_json_once(table, url), table.retries, table.retry_max_seconds)
+
+
+def get_json_once(table, url):
+    """One GET of ``url``: the decoded JSON body, or FdwError (Retryable when a retry may help)."""
+    if table.allowed_hosts and host_of(url) not in table.allowed_hosts:
+        raise FdwError("%s is not on a host that allowed_hosts lists" % show(table, url),
+                       hint="Add the host to the server's allowed_hosts option, "
+                            "or fix the url option.")
     try:
-        response = session().get(url, timeout=(table.connect_timeout, table.read_timeout))
-    except requests.Timeout as error:
-        raise FdwError("no answer from %s within the time allowed "
-                       "(connect_timeout %g s, read_timeout %g s)"
-                       % (show(url), table.connect_timeout, table.read_timeout),
-                       hint="Check that the service is running, or raise the timeout options.",
-                       detail=transport_detail(error)) from None
+        response = session().get(url, headers=table.credentials.headers, stream=True,
+                                 allow_redirects=False,
+                                 timeout=(table.connect_timeout, table.read_timeout))
     except requests.RequestException as error:
-        raise FdwError("could not reach %s" % show(url), hint=SERVICE_HINT,
-                       detail=transport_detail(error)) from None
-    status = ("HTTP %d %s" % (response.status_code, response.reason or "")).strip()
+        raise transport_error(table, url, error) from None
     try:
-        body = json.loads(response.content)
-    except ValueError:
-        body = None
-        if response.ok:
-            raise FdwError("%s answered %s with a body that is not JSON" % (show(url), status),
-                           hint="Check the url and path options: they must name the JSON endpoint.",
-                           detail=excerpt(response.text)) from None
+        return decode_answer(table, url, response)
+    finally:
+        response.close()
+
+
+def decode_answer(table, url, response):
+    status = ("HTTP %d %s" % (response.status_code, response.reason or "")).strip()
+    if 300 <= response.status_code < 400:
+        location = response.headers.get("Location", "")
+        raise FdwError("%s answered %s, a redirect to %s" % (show(table, url), status,
+                                                            show(table, location) or "nowhere"),
+                       hint="Redirects are not followed, so that credentials never go to another "
+                            "address: set the url option to the address the service moved to.")
     if not response.ok:
-        raise FdwError("%s answered %s" % (show(url), status),
-                       hint=status_hint(response.status_code),
-                       detail=error_detail(body, response.text))
-    return body
+        message = "%s answered %s" % (show(table, url), status)
+        hint = status_hint(response.status_code)
+        detail = error_detail(read_error_text(response))
+        if response.status_code in RETRY_STATUSES:
+            raise Retryable(message, hint=hint, detail=detail,
+                            retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+        raise FdwError(message, hint=hint, detail=detail)
+    body = read_body(table, url, response)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FdwError("%s answered %s with a body that is not valid UTF-8 (byte %d of %d)"
+                       % (show(table, url), status, error.start + 1, len(body)),
+                       hint="JSON must be UTF-8: the service sent another encoding, or garbage.",
+                       detail=excerpt(repr(body[max(0, error.start - 40):error.start + 40]))
+                       ) from None
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise FdwError("%s answered %s with JSON nested too deeply to read"
+                       % (show(table, url), status),
+                       hint="Check the url and path options: they must name the JSON endpoint.",
+                       detail=excerpt(text)) from None
+    except ValueError as error:
+        cut_short = error.pos >= len(text.rstrip())
+        why = (" (it is empty)" if not text.strip()
+               else " (it ends in the middle)" if cut_short else "")
+        raise FdwError("%s answered %s with a body that is not JSON%s"
+                       % (show(table, url), status, why),
+                       hint="Check the url and path options: they must name the JSON endpoint.",
+                       detail=excerpt(text[-300:] if cut_short else text)) from None
 
 
-def show(url):
-    """A request URL as error messages show it: redacted, and cut if very long."""
-    return excerpt(redact(url))
+def read_body(table, url, response):
+    """The whole body, read in chunks so that one larger than max_response_bytes is never held."""
+    limit = table.max_response_bytes
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(table, url, "declares %s bytes" % declared)
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(READ_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise too_large(table, url, "sent more than %d bytes" % limit)
+            chunks.append(chunk)
+    except requests.RequestException as error:
+        raise transport_error(table, url, error, while_reading=True) from None
+    return b"".join(chunks)
+
+
+def read_error_text(response):
+    """The start of an error answer's body, for the message; '' when even that cannot be read."""
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(READ_CHUNK):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= ERROR_BODY_BYTES:
+                break
+    except requests.RequestException:
+        pass
+    return b"".join(chunks)[:ERROR_BODY_BYTES].decode("utf-8", errors="replace")
+
+
+def too_large(table, url, what):
+    return FdwError("the answer of %s %s, more than max_response_bytes (%d) allows"
+                    % (show(table, url), what, table.max_response_bytes),
+                    hint="Lower page_size so that each page is smaller, "
+                         "or raise max_response_bytes.")
+
+
+def transport_error(table, url, error, while_reading=False):
+    """The FdwError for a requests exception: a timeout, or a connection that failed or broke."""
+    detail = transport_detail(error)
+    read_timed_out = isinstance(error, requests.ReadTimeout) or (
+        error.args and isinstance(error.args[0], ReadTimeoutError))
+    if read_timed_out:
+        return FdwError("no answer from %s within the time allowed (read_timeout %g s)"
+                        % (show(table, url), table.read_timeout),
+                        hint="Check that the service is running, or raise the read_timeout option.",
+                        detail=detail)
+    if isinstance(error, requests.ConnectTimeout):
+        return Retryable("could not connect to %s within connect_timeout %g s"
+                         % (show(table, url), table.connect_timeout),
+                         hint=SERVICE_HINT, detail=detail)
+    if while_reading:
+        return Retryable("the connection to %s broke before the whole answer arrived"
+                         % show(table, url),
+                         hint="The service or the network dropped the connection: try again, "
+                              "or raise the retries option.",
+                         detail=detail)
+    if isinstance(error, requests.ConnectionError):
+        return Retryable("could not reach %s" % show(table, url), hint=SERVICE_HINT, detail=detail)
+    return FdwError("could not send a request to %s" % show(table, url),
+                    hint=SERVICE_HINT, detail=detail)
 
 
 def transport_detail(error):
     """The root cause of a requests error ("... Connection refused"), not urllib3's wrapping."""
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return excerpt(reason or error)
+    cause = error.args[0] if error.args else error
+    cause = getattr(cause, "reason", None) or cause
+    arguments = getattr(cause, "args", ())
+    if len(arguments) > 1 and isinstance(arguments[0], str):  # ("Connection broken: ...", cause)
+        cause = arguments[0]
+    return excerpt(cause)
 
 
 def status_hint(status_code):
+    if status_code in (401, 403):
+        return ("The service refused the credentials: check the token or api_key option "
+                "of your user mapping (CREATE / ALTER USER MAPPING).")
+    if status_code == 429:
+        return ("The service limits the request rate: try later, "
+                "or raise the retries and retry_max_seconds options.")
     if status_code >= 500:
         return "The service failed; check its logs."
     return ("Check the url and path options, and that each column's field and filters "
             "options match what the service accepts.")
 
 
-def error_detail(body, text):
+def error_detail(text):
     """The service's own error message when its JSON has one, else an excerpt of the body."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
     if isinstance(body, dict) and body.get("error"):
         detail = str(body["error"])
         if body.get("parameter"):
@@ -83,46 +223,89 @@ def error_detail(body, text):
     return excerpt(text)
 
 
-def records_of(table, body, params):
+def records_of(table, body, url):
     """The record list of a response body, or FdwError when there is none."""
     records = body.get(table.records_key) if isinstance(body, dict) else None
     if not isinstance(records, list):
         raise FdwError("the answer of %s has no list under \"%s\""
-                       % (show(build_url(table.endpoint, params)), table.records_key),
+                       % (show(table, url), table.records_key),
                        hint="Set the records_key option to the key that holds the records.",
                        detail=excerpt(json.dumps(body)))
     return records
 
 
-def fetch_records(table, params, offset=None, limit=None):
+def fetch_records(table, params, offset=None, limit=None, columns=()):
     """Yield the records matching ``params``, from ``offset``, at most ``limit`` of them.
 
     Lazy: a page is requested only once the previous one has been consumed,
     so when PostgreSQL stops pulling rows no further request is made. Stops
     at a page shorter than asked or when the reported total is reached.
+    Each page's values are checked against the ``columns`` PostgreSQL reads.
     """
-    for start, count in page_windows(offset, limit, table.page_size):
+    check = types.page_checker(table.columns, columns, table.missing_fields)
+    previous = []
+    for number, (start, count) in enumerate(page_windows(offset, limit, table.page_size), 1):
         page = params + page_params(start, count)
-        body = get_json(table, page)
-        records = records_of(table, body, page)
-        if len(records) > count:
-            raise FdwError("%s returned %d records when asked for at most %d"
-                           % (show(build_url(table.endpoint, page)), len(records), count),
-                           hint="The service must honour the limit and offset parameters.")
-        yield from records
+        url = request_url(table, page)
+        if number > table.max_pages:
+            raise FdwError("the scan of %s needs more than max_pages (%d) pages"
+                           % (show(table, url), table.max_pages),
+                           hint="Add a WHERE clause the service can filter on, "
+                                "or raise page_size or max_pages.")
+        body = get_json(table, url)
+        records = records_of(table, body, url)
         total = body.get(table.total_key)
+        check_page(table, url, records, previous, start, count, total)
+        check(records, show(table, url))
+        yield from records
         if len(records) < count or (is_count(total) and start + count >= total):
             return
+        previous = records[:REPEAT_CHECK]
+
+
+def check_page(table, url, records, previous, start, count, total):
+    """FdwError when a page cannot be the next part of the result: too long, short, or repeated."""
+    if len(records) > count:
+        raise FdwError("%s returned %d records when asked for at most %d"
+                       % (show(table, url), len(records), count),
+                       hint="The service must honour the limit and offset parameters.")
+    if records and is_count(total) and start + len(records) > total:
+        raise FdwError("%s returned records %d to %d, past the total of %d it reports"
+                       % (show(table, url), start + 1, start + len(records), total),
+                       hint="The service must honour the offset parameter.")
+    if len(records) < count and is_count(total) and start + len(records) < total:
+        raise FdwError("%s returned %d records when asked for %d, and reports %d in total"
+                       % (show(table, url), len(records), count, total),
+                       hint="The service returns smaller pages than asked for: set page_size "
+                            "to at most its largest page. (Or its total is only an estimate, "
+                            "which this wrapper cannot page through safely.)")
+    if repeats(previous, records):
+        raise FdwError("%s returned the same records as the page before: its paging is in a loop"
+                       % show(table, url),
+                       hint="The service must honour the offset parameter. If rows really repeat, "
+                            "select a column that tells them apart.")
+
+
+def repeats(previous, records):
+    """True when ``records`` begins as ``previous`` began, with two different records at least.
+
+    A service that ignores ``offset`` answers every page from the start. Pages
+    of one repeated record are not taken for a loop: real data can do that.
+    """
+    size = min(len(previous), len(records))
+    return (size >= 2 and records[0] == previous[0] and records[:size] == previous[:size]
+            and any(record != records[0] for record in records[1:size]))
 
 
 def fetch_total(table, params):
     """The number of records the service reports for ``params`` (which ask for none)."""
-    body = get_json(table, params)
-    records_of(table, body, params)
+    url = request_url(table, params)
+    body = get_json(table, url)
+    records_of(table, body, url)
     total = body.get(table.total_key)
     if not is_count(total):
         raise FdwError("the answer of %s has no count under \"%s\""
-                       % (show(build_url(table.endpoint, params)), table.total_key),
+                       % (show(table, url), table.total_key),
                        hint="Set the total_key option to the key that holds the number of matches.",
                        detail=excerpt(json.dumps(body)))
     return total

@@ -10,10 +10,10 @@ from collections import namedtuple
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from . import types
+from . import auth, types
 from .errors import FdwError
 from .pushdown import OPERATORS
-from .urls import endpoint, redact
+from .urls import endpoint, host_of, redact
 
 HINT = "Change it with ALTER SERVER / ALTER FOREIGN TABLE ... OPTIONS (SET name 'value')."
 
@@ -30,8 +30,15 @@ def parse_http_url(value):
         valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
     except ValueError:
         valid = False
-    if not valid:
-        raise ValueError("must be an http:// or https:// URL with a host")
+    # A #fragment would swallow the query parameters the wrapper appends.
+    if not valid or "#" in value:
+        raise ValueError("must be an http:// or https:// URL with a host and no #fragment")
+    return value
+
+
+def parse_path(value):
+    if "?" in value or "#" in value:
+        raise ValueError("must be a path without ? or # (parameters belong in the url option)")
     return value
 
 
@@ -43,6 +50,16 @@ def parse_nonempty(value):
     if not value:
         raise ValueError("must not be empty")
     return value
+
+
+def parse_count(value):
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return number
 
 
 def parse_positive_int(value):
@@ -72,6 +89,19 @@ def parse_bool(value):
     return lowered == "true"
 
 
+def parse_missing_fields(value):
+    if value not in ("error", "null"):
+        raise ValueError("must be error or null")
+    return value
+
+
+def parse_hosts(value):
+    hosts = frozenset(host.strip().lower() for host in value.split(",") if host.strip())
+    if value.strip() and not hosts:
+        raise ValueError("must be a comma-separated list of host names")
+    return hosts
+
+
 def parse_filters(value):
     names = [name.strip() for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in OPERATORS]
@@ -86,7 +116,7 @@ REQUIRED = None
 
 TABLE_OPTIONS = {
     "url": Option(parse_http_url, REQUIRED),
-    "path": Option(parse_text, ""),
+    "path": Option(parse_path, ""),
     "records_key": Option(parse_nonempty, "records"),
     "total_key": Option(parse_nonempty, "total"),
     "page_size": Option(parse_positive_int, "1000"),
@@ -94,6 +124,18 @@ TABLE_OPTIONS = {
     "connect_timeout": Option(parse_seconds, "5"),
     "read_timeout": Option(parse_seconds, "30"),
     "default_collation": Option(parse_text, ""),
+    # Failures: retried (fdw/retry.py) or bounded; see fdw/http.py.
+    "retries": Option(parse_count, "3"),
+    "retry_max_seconds": Option(parse_seconds, "30"),
+    "max_response_bytes": Option(parse_positive_int, str(64 * 1024 * 1024)),
+    "max_pages": Option(parse_positive_int, "10000"),
+    "missing_fields": Option(parse_missing_fields, "error"),
+    # Access (fdw/auth.py): the secrets belong in the user mapping.
+    "allowed_hosts": Option(parse_hosts, ""),
+    "token": Option(auth.parse_secret, ""),
+    "api_key": Option(auth.parse_secret, ""),
+    "api_key_header": Option(auth.parse_header_name, "X-API-Key"),
+    "api_key_param": Option(parse_text, ""),
 }
 
 COLUMN_OPTIONS = {
@@ -110,6 +152,7 @@ class ColumnConfig:
     filters: frozenset  # operators (see pushdown.OPERATORS) the service evaluates for it
     sortable: bool
     kind: str           # types.INTEGER, TEXT, ...
+    type_name: str      # the base type's name, e.g. "integer"
     width: int
 
 
@@ -123,6 +166,13 @@ class TableConfig:
     connect_timeout: float
     read_timeout: float
     default_collation: str
+    retries: int
+    retry_max_seconds: float
+    max_response_bytes: int
+    max_pages: int
+    missing_fields: str     # "error" or "null"
+    allowed_hosts: frozenset  # empty: any host
+    credentials: auth.Credentials
     columns: dict       # column name -> ColumnConfig, in table order
 
 
@@ -141,10 +191,13 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
         parsed_columns[name] = ColumnConfig(
             name=name, field=column["field"], filters=column["filters"],
             sortable=column["sortable"], kind=types.kind(definition.base_type_name),
-            width=types.width(definition.base_type_name))
-    return TableConfig(
-        endpoint=endpoint(values.pop("url"), values.pop("path")),
-        columns=parsed_columns, **values)
+            type_name=definition.base_type_name, width=types.width(definition.base_type_name))
+    url = endpoint(values.pop("url"), values.pop("path"))
+    if values["allowed_hosts"] and host_of(url) not in values["allowed_hosts"]:
+        raise OptionError('option "url" names host "%s", which option "allowed_hosts" does not list'
+                          % host_of(url))
+    credentials = auth.credentials(**{name: values.pop(name) for name in auth.CREDENTIAL_OPTIONS})
+    return TableConfig(endpoint=url, columns=parsed_columns, credentials=credentials, **values)
 
 
 def parse_all(declared, given, prefix=""):
@@ -164,6 +217,6 @@ def parse_all(declared, given, prefix=""):
         try:
             values[name] = option.parse(raw)
         except ValueError as error:
-            raise OptionError('%soption "%s" %s, got "%s"'
-                              % (prefix, name, error, redact(raw))) from None
+            got = "" if name in auth.SECRET_OPTIONS else ', got "%s"' % redact(raw)
+            raise OptionError('%soption "%s" %s%s' % (prefix, name, error, got)) from None
     return values

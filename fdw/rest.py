@@ -85,7 +85,7 @@ class RestFDW(ForeignDataWrapper):
             rows = max(0, http.fetch_total(self.table, params) - (offset or 0))
             yield from repeat(EMPTY_ROW, rows if limit is None else min(rows, limit))
             return
-        records = http.fetch_records(self.table, params, offset, limit)
+        records = http.fetch_records(self.table, params, offset, limit, columns)
         build = row_builder(self.table.columns, columns)
         yield from records if build is None else map(build, records)
 

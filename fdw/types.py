@@ -1,16 +1,21 @@
 """What the wrapper needs to know about column types, and JSON values -> row values.
 
-A column's type decides three things: whether the service's order and
-comparisons match PostgreSQL's (``kind``), the planner's width estimate, and
-whether a JSON value must be converted before PostgreSQL reads it. Names are
-those of ``format_type_be`` (the ColumnDefinition's ``base_type_name``).
+A column's type decides four things: whether the service's order and
+comparisons match PostgreSQL's (``kind``), the planner's width estimate,
+which JSON values fit it (``page_checker``), and whether a JSON value must be
+converted before PostgreSQL reads it. Names are those of ``format_type_be``
+(the ColumnDefinition's ``base_type_name``).
 """
 import json
+from operator import itemgetter
+
+from .errors import FdwError, excerpt
 
 INTEGER = "integer"
 NUMBER = "number"
 TEXT = "text"
 JSON = "json"
+ARRAY = "array"
 OTHER = "other"
 
 KINDS = {
@@ -35,7 +40,9 @@ DEFAULT_WIDTH = 12
 
 
 def kind(type_name):
-    """INTEGER, NUMBER, TEXT, JSON or OTHER for a ``base_type_name``."""
+    """INTEGER, NUMBER, TEXT, JSON, ARRAY or OTHER for a ``base_type_name``."""
+    if type_name.endswith("[]"):
+        return ARRAY
     return KINDS.get(type_name, OTHER)
 
 
@@ -77,3 +84,98 @@ def row_builder(columns, names):
             row[name] = convert(value) if convert else value
         return row
     return build
+
+
+# --- which JSON values fit a column ------------------------------------------------------------
+
+class Missing:
+    """The type of MISSING, what a record without a column's key holds for it."""
+
+
+MISSING = Missing()
+NULL = type(None)
+
+# The Python types (as json.loads makes them) each kind takes. A JSON value
+# of another type is an ERROR naming the column, never a guess: bool is not
+# an int here, a string of digits is not an integer, and an object or array
+# is not text.
+ACCEPTED = {
+    INTEGER: frozenset({int, NULL}),
+    NUMBER: frozenset({int, float, NULL}),
+    TEXT: frozenset({str, int, float, NULL}),
+    JSON: frozenset({dict, list, str, int, float, bool, NULL}),
+    ARRAY: frozenset({list, str, NULL}),
+    OTHER: frozenset({str, int, float, bool, NULL}),  # the type's input function checks the text
+}
+WHAT_FITS = {INTEGER: "an integer", NUMBER: "a number", TEXT: "text",
+             ARRAY: "an array", OTHER: "a string, number or boolean"}
+INTEGER_RANGES = {
+    "smallint": 16, "int2": 16, "integer": 32, "int4": 32, "bigint": 64, "int8": 64,
+}
+TYPE_HINT = ("Declare the column with a type that fits what the service sends (json or jsonb "
+             "keeps objects and arrays as they are), or point it at another key with the "
+             "column's field option.")
+MISSING_HINT = ("Set the table's missing_fields option to 'null' if the service leaves out keys "
+                "whose value is null, or point the column at the right key with its field option.")
+
+
+def page_checker(columns, names, missing_fields="error"):
+    """A function (records, source) that raises FdwError for the first value not fitting its column.
+
+    Checks the columns ``names`` of a page's records in a few C-speed passes
+    per column (the set of value types; min and max for integers), so the
+    records themselves go to PostgreSQL untouched. ``source`` is the page's
+    URL as errors show it. With ``missing_fields`` 'null' a record without a
+    column's key gives NULL, as in the Multicorn contract; with 'error' it is
+    an ERROR.
+    """
+    plan = []
+    for column in columns.values():
+        if column.name in names:
+            accepted = ACCEPTED[column.kind] | ({Missing} if missing_fields == "null" else set())
+            bits = INTEGER_RANGES.get(column.type_name) if column.kind == INTEGER else None
+            plan.append((column, itemgetter(column.field), accepted, bits))
+
+    def check(records, source):
+        for column, get, accepted, bits in plan:
+            try:
+                values = list(map(get, records))
+            except (KeyError, TypeError):  # a record without the key, or not an object at all
+                values = values_of(records, column.field, source)
+            seen = set(map(type, values))
+            if not seen <= accepted:
+                raise misfit(column, values, accepted, source)
+            if bits and int in seen:
+                check_range(column, values, seen, bits, source)
+    return check
+
+
+def values_of(records, field, source):
+    """Each record's value for ``field`` (MISSING when it has none); FdwError for a non-object."""
+    for number, record in enumerate(records, 1):
+        if type(record) is not dict:
+            raise FdwError("record %d from %s is %s, not a JSON object"
+                           % (number, source, excerpt(json.dumps(record), 80)),
+                           hint="Check the records_key option: it must name a list of objects.")
+    return [record.get(field, MISSING) for record in records]
+
+
+def check_range(column, values, seen, bits, source):
+    """FdwError for the first integer outside the range of the column's type."""
+    numbers = values if seen == {int} else [value for value in values if type(value) is int]
+    limit = 2 ** (bits - 1)
+    if min(numbers) < -limit or max(numbers) >= limit:
+        value = next(value for value in numbers if not -limit <= value < limit)
+        raise FdwError('column "%s": value %d from %s is out of range for %s'
+                       % (column.name, value, source, column.type_name), hint=TYPE_HINT)
+
+
+def misfit(column, values, accepted, source):
+    """The FdwError for the first of ``values`` whose type ``accepted`` lacks."""
+    number, value = next((n, v) for n, v in enumerate(values, 1) if type(v) not in accepted)
+    if value is MISSING:
+        return FdwError('column "%s": record %d from %s has no key "%s"'
+                        % (column.name, number, source, column.field), hint=MISSING_HINT)
+    return FdwError('column "%s": value %s from %s is not %s'
+                    % (column.name, excerpt(json.dumps(value), 80), source, WHAT_FITS[column.kind]),
+                    hint=TYPE_HINT)

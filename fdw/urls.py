@@ -1,10 +1,18 @@
-"""Building request URLs, and hiding secrets before a URL is shown anywhere.
+"""Building request URLs, checking where they go, and hiding secrets before a URL is shown.
 
 Parameter values are always percent-encoded (``quote``, nothing kept as
 "safe"), so a value holding ``&``, ``=``, ``#``, ``%``, ``/`` or quotes can
 never add a parameter or change the path.
 """
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters whose values are masked wherever a URL is shown, whatever
+# the options say: the names services commonly use for credentials.
+SECRET_PARAMS = frozenset({
+    "access_token", "api_key", "api-key", "apikey", "auth", "client_secret", "key",
+    "password", "secret", "sig", "signature", "token",
+})
+MASK = "***"
 
 
 def endpoint(url, path=""):
@@ -23,17 +31,34 @@ def build_url(base, params):
     return base + ("&" if urlsplit(base).query else "?") + query
 
 
-def redact(url):
+def host_of(url):
+    """The URL's host name, lower case ('' when it has none)."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+def redact(url, secret_params=()):
     """``url`` safe to show in errors and EXPLAIN: credentials in it are replaced by ``***``.
 
-    Every URL shown to a user goes through here, so hiding a new kind of
-    secret (an API key parameter, say) is a change in this one place.
+    Hidden: the userinfo (``user:password@``) and the values of query
+    parameters named in SECRET_PARAMS or ``secret_params`` (case-insensitive).
+    Every URL shown to a user goes through here.
     """
     try:
         parts = urlsplit(url)
     except ValueError:  # malformed: hide it all if it may hold credentials
-        return "***" if "@" in url else url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc="***@" + host))
+        return MASK if "@" in url or "?" in url else url
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc=MASK + "@" + parts.netloc.rpartition("@")[2])
+    if parts.query:
+        hidden = SECRET_PARAMS.union(name.lower() for name in secret_params)
+        parts = parts._replace(query="&".join(
+            mask_param(pair, hidden) for pair in parts.query.split("&")))
+    return urlunsplit(parts)
+
+
+def mask_param(pair, hidden):
+    """One ``name=value`` of a query string, its value masked when the name is in ``hidden``."""
+    name, equals, _ = pair.partition("=")
+    if equals and unquote(name).lower() in hidden:
+        return name + "=" + MASK
+    return pair

@@ -7,7 +7,7 @@ and LIMIT down to.
 
 from flask import Flask
 
-from . import api
+from . import api, faults
 from .request_log import RequestLog
 from .words import WordList
 
@@ -30,4 +30,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["word_list"] = WordList.from_file(app.config["WORDS_FILE"])
     app.extensions["request_log"] = RequestLog()
     app.register_blueprint(api.bp)
+    app.wsgi_app = faults.FaultInjector(app.wsgi_app)
     return app

@@ -5,6 +5,7 @@ import time
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import faults, resources, synthetic
 from .openapi import build_openapi
 from .query import ParameterError, parse_words_query
 from .request_log import RequestLog
@@ -12,7 +13,8 @@ from .words import WordList
 
 bp = Blueprint("api", __name__)
 
-LOGGED_ENDPOINTS = {"api.all_words", "api.words"}
+LOGGED_ENDPOINTS = {"api.all_words", "api.words", "api.synthetic_rows"}
+LOGGED_ENDPOINTS |= resources.register(bp)  # /repos, /books, /countries, /events
 
 
 def word_list() -> WordList:
@@ -84,6 +86,17 @@ def words():
     ]))
 
 
+@bp.get("/synthetic/<int:rows>")
+def synthetic_rows(rows: int):
+    """Generated records for scale benchmarks (see synthetic.py)."""
+    try:
+        body, g.rows = synthetic.page(rows, request.args, current_app.config["MAX_PAGE_SIZE"],
+                                      current_app.config["DEFAULT_PAGE_SIZE"])
+    except ParameterError as error:
+        return error_response(400, error.message, error.parameter)
+    return json_bytes(body)
+
+
 @bp.get("/health")
 def health():
     return jsonify({"status": "ok", "words": len(word_list())})
@@ -91,8 +104,10 @@ def health():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(build_openapi(
-        current_app.config["MAX_PAGE_SIZE"], current_app.config["DEFAULT_PAGE_SIZE"]))
+    document = build_openapi(current_app.config["MAX_PAGE_SIZE"], current_app.config["DEFAULT_PAGE_SIZE"])
+    document["paths"].update(faults.openapi_paths())
+    resources.extend_openapi(document)
+    return jsonify(document)
 
 
 @bp.get("/_log")

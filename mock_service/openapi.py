@@ -1,5 +1,6 @@
 """The OpenAPI 3.0 description of the service, as a plain dict that later resources can extend."""
 
+from . import synthetic
 from .query import PARAMETERS, Parameter
 
 
@@ -54,6 +55,7 @@ def build_openapi(max_page_size: int, default_page_size: int) -> dict:
                                          {"$ref": "#/components/schemas/Error"}),
                 },
             }},
+            "/synthetic/{rows}": synthetic.openapi_path(max_page_size, default_page_size),
             "/health": {"get": {
                 "summary": "Liveness and the number of words.",
                 "responses": {"200": json_response("Healthy.", {

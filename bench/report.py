@@ -1,0 +1,229 @@
+"""The results as JSON (everything), Markdown (the tables people read) and a PNG chart.
+
+``publish`` puts the chart and the summary tables into the repository's docs
+and README, between the markers that README keeps for them.
+"""
+import json
+import os
+import shutil
+
+from .cases import BASELINE, REFRESH_INDEXES, TARGETS
+from .targets import describe
+from .units import format_bytes, format_number, format_rows
+
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def write_all(results, out):
+    """results.json, results.md and chart.png in the directory ``out``; their paths."""
+    os.makedirs(out, exist_ok=True)
+    paths = {name: os.path.join(out, name) for name in ("results.json", "results.md", "chart.png")}
+    with open(paths["results.json"], "w") as file:
+        json.dump(results, file, indent=2)
+        file.write("\n")
+    with open(paths["results.md"], "w") as file:
+        file.write(markdown(results))
+    write_chart(results, paths["chart.png"])
+    return paths
+
+
+def ms(value):
+    return "%s ms" % format_number(value)
+
+
+def ratio(value):
+    return "%sx" % format_number(value)
+
+
+def table(header, rows, align=None):
+    align = align or ["---"] + ["---:"] * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def sent(traffic):
+    return "%d req, %s rows, %s" % (traffic["requests"], "{:,}".format(traffic["rows"]),
+                                    format_bytes(traffic["bytes"]))
+
+
+def queries_table(results):
+    header = ["query"] + [label for _, label in TARGETS.values()] + \
+        ["rows", "sent by the service: article / ours"]
+    rows = []
+    for entry in results["queries"]:
+        article = entry["targets"][BASELINE]["median_ms"]
+        cells = ["`%s`" % entry["title"]]
+        for name in TARGETS:
+            median = entry["targets"][name]["median_ms"]
+            cells.append(ms(median) if name == BASELINE else "%s (%s)" % (ms(median), ratio(article / median)))
+        cells += [entry["rows"], "%s / %s" % (sent(entry["traffic"]["article"]),
+                                              sent(entry["traffic"]["restcorn"]))]
+        rows.append(cells)
+    return table(header, rows)
+
+
+def spread_table(results):
+    header = ["query"] + [label for _, label in TARGETS.values()]
+    rows = [["`%s`" % entry["title"]]
+            + ["%s / %s / %s" % tuple(format_number(entry["targets"][name][key])
+                                      for key in ("min_ms", "median_ms", "max_ms"))
+               for name in TARGETS]
+            for entry in results["queries"]]
+    return table(header, rows)
+
+
+def refresh_table(results):
+    refresh = results["refresh"]
+    rows = []
+    for index, title in REFRESH_INDEXES.items():
+        article = refresh["article_%s" % index]["median_ms"]
+        ours = refresh["restcorn_%s" % index]["median_ms"]
+        concurrently = refresh.get("restcorn_%s_concurrently" % index)
+        rows.append([title, ms(article), "%s (%s)" % (ms(ours), ratio(article / ours)),
+                     "%s (%s)" % (ms(concurrently["median_ms"]),
+                                  ratio(article / concurrently["median_ms"]))
+                     if concurrently else "n/a (needs a unique index)"])
+    return table(["MV index", "over the article's wrapper", "over fdw.DictionaryFDW",
+                  "CONCURRENTLY, over fdw.DictionaryFDW"], rows)
+
+
+def scale_table(results):
+    rows = []
+    for entry in results["scale"]:
+        scan, first = entry["scan"], entry["first_rows"]
+        rows.append([format_rows(entry["rows"]), ms(scan["median_ms"]),
+                     "{:,.0f}".format(entry["rows_per_second"]), scan["traffic"]["requests"],
+                     "%.1f MB" % entry["peak_rss_mb"], "%.1f MB" % entry["baseline_rss_mb"],
+                     ms(first["median_ms"])])
+    return table(["rows", "full scan (`count(word), sum(id)`)", "rows/s", "HTTP requests",
+                  "backend peak RSS after the scan", "peak RSS, LIMIT 10 only",
+                  "`LIMIT 10` (first row)"], rows)
+
+
+def engine_table(results):
+    engine = results["engine"]
+    rows = []
+    for name, label in (("restcorn", "restcorn engine"), ("multicorn2", "Multicorn2")):
+        entry = engine[name]
+        if "skipped" in entry:
+            rows.append([label, "skipped: %s" % entry["skipped"], ""])
+        else:
+            rows.append([label, ms(entry["median_ms"]), "{:,.0f}".format(entry["rows_per_second"])])
+    return table(["engine", "`%s` over %s rows" % (engine["sql"], format_rows(engine["rows"])),
+                  "rows/s"], rows)
+
+
+def targets_table(results):
+    rows = [[target["name"], target["goal"], describe(target)] for target in results["targets"]]
+    return table(["target", "goal", "this run"], rows, ["---", "---", "---"])
+
+
+def where_lines(results):
+    lines = []
+    for target in results["targets"]:
+        if not target.get("met", True) and target.get("where"):
+            lines.append("- **%s** (%s): %s.\n" % (target["name"], describe(target), target["where"]))
+    return "".join(lines)
+
+
+def summary(results, chart=None):
+    """The part published in README: the queries, the targets, the chart."""
+    meta = results["meta"]
+    parts = [
+        "Medians of %d runs after a warm-up (PostgreSQL %s, %d CPUs, %s); (Nx) = times faster "
+        "than the article's wrapper in the same run. Full report: `python -m bench`.\n\n"
+        % (meta["repeat"], meta["postgresql"].split()[0], meta["cpus"], meta["date"]),
+        queries_table(results), "\n", targets_table(results),
+    ]
+    if chart:
+        parts += ["\n", "![Query medians per target, log scale](%s)\n" % chart]
+    return "".join(parts)
+
+
+def markdown(results):
+    meta = results["meta"]
+    intro = ("Run of %s: PostgreSQL %s, Python %s, %d CPUs (load average %.2f before the run, "
+             "%.2f after), %s words. Wall time per statement "
+             "measured from the client on one persistent connection per target; medians of %d "
+             "runs after a warm-up; (Nx) = how many times faster than the article's wrapper, "
+             "measured in the same run. The indexed views also carry the unique index on id "
+             "that REFRESH ... CONCURRENTLY needs.\n"
+             % (meta["date"], meta["postgresql"].split()[0], meta["python"], meta["cpus"],
+                meta["load_before"], meta["load_after"], "{:,}".format(meta["words"]),
+                meta["repeat"]))
+    if meta["smoke"]:
+        intro += ("\n**Smoke run**: tiny sizes and one run each; it proves the benchmark works, "
+                  "its numbers mean little.\n")
+    correctness = results["correctness"]
+    parts = [
+        "# restcorn benchmark\n\n", intro,
+        "\n## Queries\n\n", queries_table(results),
+        "\nmin / median / max, ms:\n\n", spread_table(results),
+        "\n## Materialized view refresh\n\n", refresh_table(results),
+        "\n## Scale: fdw.RestFDW over the synthetic resource (page_size 10000)\n\n",
+        scale_table(results),
+        "\n## Engine cost: rows from a pure-Python generator\n\n", engine_table(results),
+        "\n## Targets\n\n", targets_table(results),
+    ]
+    where = where_lines(results)
+    if where:
+        parts += ["\nWhere the time goes, for the missed targets:\n\n", where]
+    parts += ["\n## Correctness\n\n",
+              "%s: each of the %d queries gave the article's wrapper's answer on every target and "
+              "every run (%d runs each); every refreshed view holds the same rows; each scan "
+              "returned the expected count and sum.\n"
+              % ("Passed" if correctness["passed"] else "FAILED", correctness["queries"],
+                 correctness["runs_each"])]
+    return "".join(parts)
+
+
+def write_chart(results, path):
+    """Grouped bars: one group per query, one bar per target, log-scale milliseconds."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    titles = [entry["title"] for entry in results["queries"]]
+    width = 0.8 / len(TARGETS)
+    figure, axes = plt.subplots(figsize=(13, 6))
+    for number, (name, (_, label)) in enumerate(TARGETS.items()):
+        medians = [entry["targets"][name]["median_ms"] for entry in results["queries"]]
+        axes.bar([i + (number - (len(TARGETS) - 1) / 2) * width for i in range(len(titles))],
+                 medians, width, label=label)
+    axes.set_yscale("log")
+    axes.set_ylabel("median wall time per query, ms (log scale)")
+    axes.set_xticks(range(len(titles)))
+    axes.set_xticklabels(titles, rotation=25, ha="right", fontsize=8)
+    axes.set_title("restcorn vs the article's wrapper and materialized views (%s words)"
+                   % "{:,}".format(results["meta"]["words"]))
+    axes.legend(fontsize=8, ncol=len(TARGETS), loc="upper center", bbox_to_anchor=(0.5, -0.25))
+    axes.grid(axis="y", which="both", alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(figure)
+
+
+def publish(results, chart_path, root):
+    """Copy the chart to docs/ and put the summary in README.md's bench section; what was done."""
+    docs = os.path.join(root, "docs")
+    os.makedirs(docs, exist_ok=True)
+    shutil.copyfile(chart_path, os.path.join(docs, "benchmark.png"))
+    readme = os.path.join(root, "README.md")
+    text = None
+    if os.path.exists(readme):
+        with open(readme) as file:
+            text = file.read()
+    start, end = (text.find(README_START), text.find(README_END)) if text else (-1, -1)
+    if 0 <= start < end:
+        section = "%s\n%s%s" % (README_START, summary(results, "docs/benchmark.png"), README_END)
+        with open(readme, "w") as file:
+            file.write(text[:start] + section + text[end + len(README_END):])
+        return "updated README.md between %s and %s; chart in docs/benchmark.png" % (
+            README_START, README_END)
+    with open(os.path.join(docs, "benchmark.md"), "w") as file:
+        file.write("# Benchmark\n\n" + summary(results, "benchmark.png"))
+    return ("README.md %s: wrote docs/benchmark.md and docs/benchmark.png instead"
+            % ("has no %s ... %s markers" % (README_START, README_END) if text is not None
+               else "does not exist"))

@@ -1,0 +1,130 @@
+"""The project's performance targets, judged on the numbers of one run.
+
+Each target is a measured value and a bound. ``margin`` is how many times
+better than the bound the value is: above 1 means met with room to spare;
+below 1 means missed, and 1 / margin is the factor still to gain. ``where``
+says where the time or memory goes, from numbers of the same run.
+"""
+from .units import format_bytes, format_number, format_rows
+
+
+def evaluate(results):
+    """A list of target dicts: name, goal, value, unit, met, margin, where (or skipped)."""
+    queries = {entry["case"]: entry for entry in results["queries"]}
+    refresh = results["refresh"]
+    no_io_ms = results["no_io_ms"]
+    found = []
+
+    def speedup(case, at_least):
+        entry = queries[case]
+        article = entry["targets"]["article"]["median_ms"]
+        ours = entry["targets"]["restcorn"]["median_ms"]
+        found.append(judge(
+            "%s: fdw.DictionaryFDW vs the article's wrapper" % entry["title"],
+            "at least %gx faster" % at_least, article / ours, "x", at_least, higher_is_better=True,
+            where=query_where(entry, no_io_ms, article / at_least)))
+
+    speedup("like_contains", 40)
+    entry = queries["like_contains"]
+    ours, gist = entry["targets"]["restcorn"]["median_ms"], entry["targets"]["mv_gist"]["median_ms"]
+    found.append(judge("%s: fdw.DictionaryFDW vs the GiST-indexed MV" % entry["title"],
+                       "at most 2x the MV's time", ours / gist, "x", 2, higher_is_better=False,
+                       where=query_where(entry, no_io_ms, 2 * gist)))
+    speedup("limit_offset", 50)
+    speedup("id_eq", 100)
+    speedup("count", 3)
+
+    ours, article = refresh["restcorn_gin"], refresh["article_gin"]
+    found.append(judge("REFRESH MATERIALIZED VIEW, GIN-indexed: over ours vs over the article's",
+                       "at most 0.5x the article's time", ours["median_ms"] / article["median_ms"],
+                       "x", 0.5, higher_is_better=False, where=refresh_where(refresh)))
+
+    if results["scale"]:
+        largest = max(results["scale"], key=lambda entry: entry["rows"])
+        found.append(judge("full scan of %s rows: backend peak RSS" % format_rows(largest["rows"]),
+                           "under 200 MB", largest["peak_rss_mb"], "MB", 200,
+                           higher_is_better=False, where=rss_where(largest)))
+        slowest = max(results["scale"], key=lambda entry: entry["first_rows"]["median_ms"])
+        found.append(judge("LIMIT 10, first row, at every size (slowest: %s rows)"
+                           % format_rows(slowest["rows"]),
+                           "under 50 ms", slowest["first_rows"]["median_ms"], "ms", 50,
+                           higher_is_better=False, where=first_rows_where(slowest)))
+
+    engine = results["engine"]
+    name = "generator scan (%s rows): restcorn engine vs Multicorn2" % format_rows(engine["rows"])
+    if "skipped" in engine["multicorn2"]:
+        found.append({"name": name, "goal": "no slower", "skipped": engine["multicorn2"]["skipped"],
+                      "where": "restcorn alone: %.0f rows/s" % engine["restcorn"]["rows_per_second"]})
+    else:
+        found.append(judge(name, "no slower (ratio of rows/s at least 1)",
+                           engine["restcorn"]["rows_per_second"]
+                           / engine["multicorn2"]["rows_per_second"],
+                           "x", 1, higher_is_better=True, where=""))
+    return found
+
+
+def judge(name, goal, value, unit, bound, higher_is_better, where):
+    margin = value / bound if higher_is_better else bound / value
+    return {"name": name, "goal": goal, "value": value, "unit": unit, "bound": bound,
+            "met": margin >= 1, "margin": margin, "where": where}
+
+
+def describe(target):
+    """One line: met/missed and by how much."""
+    if "skipped" in target:
+        return "skipped: %s" % target["skipped"]
+    value = "%s%s" % (format_number(target["value"]), " " + target["unit"]
+                      if target["unit"] != "x" else "x")
+    if target["met"]:
+        return "met: %s, %.2fx of margin" % (value, target["margin"])
+    return "MISSED: %s, needs %.2fx better" % (value, 1 / target["margin"])
+
+
+def query_where(entry, no_io_ms, goal_ms):
+    """Where a foreign query's time goes: floor, HTTP round trips, the service, the rest."""
+    ours = entry["targets"]["restcorn"]["median_ms"]
+    traffic, trips = entry["traffic"]["restcorn"], entry["round_trips"]
+    text = ("ours takes %.2f ms for %d request(s) that send %d rows (%s): "
+            % (ours, traffic["requests"], traffic["rows"], format_bytes(traffic["bytes"])))
+    if len(trips.get("requests", [])) == traffic["requests"]:
+        http = sum(trips["requests"])
+        text += ("%.2f ms PostgreSQL and the engine (a scan with no I/O), %.2f ms HTTP round trips "
+                 "through requests as fdw/http.py makes them, of which the service's own work "
+                 "is %.2f ms, and %.2f ms the rest (JSON decoding, rows, planning, waiting for a "
+                 "CPU). Through http.client the same round trips take %.2f ms"
+                 % (no_io_ms, http, traffic["service_ms"], ours - no_io_ms - http,
+                    sum(trips["http.client"])))
+    else:
+        text += "the service's own work is %.2f ms" % traffic["service_ms"]
+    return text + "; the goal needs at most %.2f ms" % goal_ms
+
+
+def refresh_where(refresh):
+    """A refresh is fetching (the refresh without index) plus building the indexes."""
+    parts = []
+    for source, label in (("article", "the article's"), ("restcorn", "ours")):
+        plain = refresh["%s_none" % source]["median_ms"]
+        gin = refresh["%s_gin" % source]["median_ms"]
+        parts.append("%s: %.0f ms = %.0f ms fetching and writing rows (the refresh without index) "
+                     "+ %.0f ms building the unique and GIN indexes" % (label, gin, plain, gin - plain))
+    text = "; ".join(parts)
+    article = refresh["article_gin"]["median_ms"]
+    indexes = refresh["restcorn_gin"]["median_ms"] - refresh["restcorn_none"]["median_ms"]
+    if indexes >= article / 2:
+        text += (". Building the indexes alone takes %.0f ms, more than half of the article's "
+                 "%.0f ms: even a wrapper that fetched in no time could not meet this goal"
+                 % (indexes, article))
+    return text
+
+
+def rss_where(entry):
+    return ("a fresh backend after a LIMIT 10 (Python, requests and the wrapper loaded) peaks at "
+            "%.1f MB; the full scan adds %.1f MB" % (entry["baseline_rss_mb"],
+                                                     entry["peak_rss_mb"] - entry["baseline_rss_mb"]))
+
+
+def first_rows_where(entry):
+    first = entry["first_rows"]
+    traffic = first["traffic"]
+    return ("%.2f ms in all, of which the service %.2f ms over %d request(s) sending %d rows"
+            % (first["median_ms"], traffic["service_ms"], traffic["requests"], traffic["rows"]))

@@ -1,0 +1,75 @@
+"""Credentials for the service, and keeping them out of everything a user or a log can see.
+
+Tokens and API keys belong in the user mapping (CREATE USER MAPPING ...
+OPTIONS (token '...')): PostgreSQL shows a mapping's options only to its own
+user and the server's owner, while server and table options are readable by
+everyone. The host merges table, server and mapping options into one dict,
+so the wrapper accepts them anywhere, but nowhere else are they private.
+
+Secrets are sent in headers unless ``api_key_param`` asks for a query
+parameter, and every text that leaves the wrapper (error messages, EXPLAIN)
+has them masked: URLs by urls.redact, everything else by ``mask``.
+
+Where they may go: ``allowed_hosts``, a server option, lists the hosts a
+table's url may name. Server options override table options, so a table
+owner cannot widen it; a role's own user mapping can, but then only that
+role's own secrets are at stake. Redirects are never followed (http.py).
+"""
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from .urls import MASK
+
+# The options credentials() takes, and those whose values are never echoed, even malformed.
+CREDENTIAL_OPTIONS = ("token", "api_key", "api_key_header", "api_key_param")
+SECRET_OPTIONS = ("token", "api_key")
+
+# A header value must be visible ASCII (RFC 9110), or requests refuses it with
+# an exception that quotes the value.
+HEADER_VALUE = re.compile(r"[\x21-\x7e]+")
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    headers: dict = field(default_factory=dict, repr=False)  # sent with every request
+    params: list = field(default_factory=list, repr=False)   # (name, value) added to every URL
+    secrets: tuple = field(default=(), repr=False)           # values to mask in any text shown
+    secret_params: tuple = ()                                # parameter names redact must mask
+
+
+def parse_secret(value):
+    if value and not HEADER_VALUE.fullmatch(value):
+        raise ValueError("must be printable ASCII without spaces")
+    return value
+
+
+def parse_header_name(value):
+    if not HEADER_NAME.fullmatch(value):
+        raise ValueError("must be an HTTP header name (letters, digits and -)")
+    return value
+
+
+def credentials(token="", api_key="", api_key_header="X-API-Key", api_key_param=""):
+    """The Credentials for the (already parsed) auth options; empty ones are left out."""
+    headers, params = {}, []
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    if api_key and api_key_param:
+        params.append((api_key_param, api_key))
+    elif api_key:
+        headers[api_key_header] = api_key
+    return Credentials(headers=headers, params=params,
+                       secrets=tuple(secret for secret in (token, api_key) if secret),
+                       secret_params=(api_key_param,) if api_key_param else ())
+
+
+def mask(text, secrets):
+    """``text`` with each secret, as is or percent-encoded, replaced by ``***``; None stays None."""
+    if text is None:
+        return None
+    forms = {form for secret in secrets for form in (secret, quote(secret, safe=""))}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, MASK)
+    return text
