@@ -65,6 +65,14 @@ def reports_errors(method):
     return function
 
 
+def reported(iterable):
+    """``iterable``, with the FdwErrors raised while iterating reaching PostgreSQL via report()."""
+    try:
+        yield from iterable
+    except FdwError as error:
+        report(error)
+
+
 def excerpt(text, limit=300):
     """``text`` cut to ``limit`` characters, marked when cut."""
     text = str(text)

@@ -37,6 +37,7 @@ CODE_POINT_COLLATIONS = ("c", "posix", "ucs_basic", "pg_c_utf8")
 # little, then each page GROWTH times larger up to the page_size option.
 FIRST_PAGE = 100
 GROWTH = 4
+WHOLE_RESULT = 1000  # a result the planner's count puts at most this large: one request
 
 
 def param_name(field, operator):
@@ -194,14 +195,16 @@ def count_params(table, quals):
     return None if filters is None else filters + [(LIMIT, "0")]
 
 
-def page_windows(offset, limit, page_size):
+def page_windows(offset, limit, page_size, first_page=None):
     """(offset, count) of each page a scan may request, in order.
 
     Starts at ``offset`` (None = 0) and never asks past ``limit`` (None = no
     limit). The caller stops early when the service runs out of records.
+    The first page is small (``first_page``, default FIRST_PAGE) so that a
+    scan PostgreSQL stops early fetches little; later pages grow.
     """
     start = offset or 0
-    size = min(FIRST_PAGE, page_size)
+    size = min(first_page or FIRST_PAGE, page_size)
     remaining = limit
     while remaining is None or remaining > 0:
         count = size if remaining is None else min(size, remaining)

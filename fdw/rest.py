@@ -5,14 +5,14 @@ keys and LIMIT become parameters in pushdown.py, requests and paging live in
 http.py, and records become rows in types.py.
 """
 import time
-from itertools import repeat
+from itertools import chain, repeat
 
 from . import http
-from .errors import reports_errors
+from .errors import reported, reports_errors
 from .multicorn_compat import ForeignDataWrapper
 from .options import parse_table
-from .pushdown import (FIRST_PAGE, GROWTH, count_params, page_params, page_windows,
-                       scan_params, sortable_prefix)
+from .pushdown import (FIRST_PAGE, GROWTH, WHOLE_RESULT, count_params, page_params,
+                       page_windows, scan_params, sortable_prefix)
 from .types import row_builder
 from .urls import build_url, redact
 
@@ -48,12 +48,24 @@ class RestFDW(ForeignDataWrapper):
 
     def count(self, params):
         """The service's count for ``params``, remembered for size_cache_seconds."""
-        key = tuple(params)
-        now = time.monotonic()
-        cached = self._sizes.get(key)
-        if cached is None or now - cached[0] > self.size_cache_seconds:
-            cached = self._sizes[key] = (now, http.fetch_total(self.table, params))
+        cached = self.known_count(params)
+        if cached is None:
+            cached = http.fetch_total(self.table, params)
+            self._sizes[tuple(params)] = (time.monotonic(), cached)
+        return cached
+
+    def known_count(self, params):
+        """The count planning fetched for ``params``, if still fresh; None otherwise."""
+        cached = self._sizes.get(tuple(params))
+        if cached is None or time.monotonic() - cached[0] > self.size_cache_seconds:
+            return None
         return cached[1]
+
+    def first_page(self, quals):
+        """The whole result in one request when planning counted it small, else the default."""
+        params = count_params(self.table, quals)
+        expected = None if params is None else self.known_count(params)
+        return expected if expected is not None and 0 < expected <= WHOLE_RESULT else None
 
     def can_sort(self, sortkeys):
         """The prefix of ``sortkeys`` sent as ``order``; PostgreSQL trusts it, never re-sorts."""
@@ -77,24 +89,27 @@ class RestFDW(ForeignDataWrapper):
 
     @reports_errors
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
+        """An iterator of rows; pages are fetched as PostgreSQL reads them."""
         columns = set(columns).union(qual.field_name for qual in quals)
         params, count_only = self.plan_scan(quals, columns, sortkeys)
         if params is None or limit == 0:
-            return
+            return iter(())
         if count_only:
             rows = max(0, http.fetch_total(self.table, params) - (offset or 0))
-            yield from repeat(EMPTY_ROW, rows if limit is None else min(rows, limit))
-            return
-        records = http.fetch_records(self.table, params, offset, limit, columns)
+            return repeat(EMPTY_ROW, rows if limit is None else min(rows, limit))
+        pages = http.fetch_pages(self.table, params, offset, limit, columns,
+                                 self.first_page(quals))
+        records = chain.from_iterable(reported(pages))
         build = row_builder(self.table.columns, columns)
-        yield from records if build is None else map(build, records)
+        return records if build is None else map(build, records)
 
     @reports_errors
     def explain(self, quals, columns, sortkeys=None, verbose=False, limit=None, offset=None):
         """The first request the scan makes; with VERBOSE also the paging and pushdown settings."""
         columns = set(columns).union(qual.field_name for qual in quals)
         params, count_only = self.plan_scan(quals, columns, sortkeys)
-        first_page = next(page_windows(offset, limit, self.table.page_size), None)
+        first_page = next(page_windows(offset, limit, self.table.page_size,
+                                       self.first_page(quals)), None)
         if params is None:
             lines = ["no request: the pushed conditions match no row"]
         elif first_page is None:

@@ -97,7 +97,7 @@ def test_first_rows_need_one_small_request(dictionary, log):
     first = [next(rows) for _ in range(10)]
     assert [row["id"] for row in first] == list(range(1, 11))
     assert [entry["args"]["limit"] for entry in log()] == [["100"]]
-    rows.close()  # PostgreSQL stops pulling: no further request
+    del rows  # PostgreSQL stops pulling: no further request
     assert len(log()) == 1
 
 
