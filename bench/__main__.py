@@ -55,7 +55,9 @@ def main(argv=None):
     generator_rows = 10000 if args.smoke else 1000000
     with Environment(synthetic_sizes=sizes, generator_rows=generator_rows) as env:
         try:
-            results = run_all(env, repeat, sizes, generator_rows, smoke=args.smoke)
+            results = run_all(env, repeat, sizes, generator_rows, smoke=args.smoke,
+                              load_sessions=4 if args.smoke else 16,
+                              load_seconds=3 if args.smoke else 60)
         except Mismatch as error:
             print("\nWRONG ANSWER, benchmark stopped: %s" % error, file=sys.stderr)
             return 1

@@ -61,7 +61,7 @@ def traffic(env, conn, sql):
 def round_trips(env, conn, urls):
     """Median HTTP round trip (ms) of each of ``urls`` (paths) from inside a backend, per client.
 
-    ``{"requests": [ms, ...], "http.client": [ms, ...]}``: requests is what
+    ``{"wrapper": [ms, ...], "http.client": [ms, ...]}``: wrapper is what
     the wrappers use; http.client is the standard library's bare client.
     """
     found = {}

@@ -2,7 +2,7 @@
 
 The service's log tells its own time per request; the client's wall time
 holds everything. This probe measures what lies between, where the wrapper
-runs: one GET through the wrappers' own keep-alive session (requests), and
+runs: one GET through the wrappers' own keep-alive connection pool, and
 the same GET through the standard library's http.client, so the cost of the
 HTTP client itself shows.
 
@@ -29,7 +29,7 @@ class ProbeFDW(ForeignDataWrapper):
     def execute(self, quals, columns, **kwargs):
         urls = [qual.value for qual in quals if qual.field_name == "url" and qual.operator == "="]
         for url in urls:
-            for client, get in (("requests", session_get(url)),
+            for client, get in (("wrapper", pool_get(url)),
                                 ("http.client", http_client_get(url))):
                 for _ in range(WARM_UP):
                     get()
@@ -42,9 +42,9 @@ class ProbeFDW(ForeignDataWrapper):
                        "min_ms": min(ms)}
 
 
-def session_get(url):
-    session = fdw_http.session()
-    return lambda: session.get(url).content
+def pool_get(url):
+    pool = fdw_http.pool()
+    return lambda: pool.request("GET", url).data
 
 
 def http_client_get(url):

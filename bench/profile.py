@@ -101,13 +101,13 @@ def breakdown(env, total, last_run, no_io):
     with env.connect() as conn:
         trips = measure.round_trips(env, conn, urls)
     for number, url in enumerate(urls):
-        print("     round trip GET %s: %.2f ms via requests, %.2f ms via http.client"
-              % (url[:70], trips["requests"][number], trips["http.client"][number]))
+        print("     round trip GET %s: %.2f ms via the wrapper's pool, %.2f ms via http.client"
+              % (url[:70], trips["wrapper"][number], trips["http.client"][number]))
     if len(last_run) > PROBED_REQUESTS:
         print("     (only the first %d of %d requests probed)" % (PROBED_REQUESTS, len(last_run)))
         return
-    spent = sum(trips["requests"])
-    print("     %.2f ms = %.2f no-I/O floor + %.2f HTTP round trips (requests, as fdw/http.py) "
+    spent = sum(trips["wrapper"])
+    print("     %.2f ms = %.2f no-I/O floor + %.2f HTTP round trips (as fdw/http.py makes them) "
           "+ %.2f the rest (JSON decoding, rows, planning, waiting for a CPU)"
           % (total, no_io, spent, total - no_io - spent))
     print("     with http.client the round trips would take %.2f ms: about %.2f ms in all"

@@ -115,6 +115,13 @@ def engine_table(results):
                   "rows/s"], rows)
 
 
+def load_table(results):
+    load = results["load"]
+    return table(["sessions", "seconds", "queries", "errors", "p50", "p99"],
+                 [[load["sessions"], load["seconds"], "{:,}".format(load["queries"]),
+                   load["errors"], ms(load["p50_ms"]), ms(load["p99_ms"])]])
+
+
 def targets_table(results):
     rows = [[target["name"], target["goal"], describe(target)] for target in results["targets"]]
     return table(["target", "goal", "this run"], rows, ["---", "---", "---"])
@@ -165,6 +172,8 @@ def markdown(results):
         "\n## Scale: fdw.RestFDW over the synthetic resource (page_size 10000)\n\n",
         scale_table(results),
         "\n## Engine cost: rows from a pure-Python generator\n\n", engine_table(results),
+        "\n## Load: concurrent sessions running a mix of pushdown queries (tools/load.py)\n\n",
+        load_table(results),
         "\n## Targets\n\n", targets_table(results),
     ]
     where = where_lines(results)

@@ -9,6 +9,8 @@ import platform
 import sys
 import time
 
+from tools.load import run_load
+
 from . import measure
 from .cases import (BASELINE, CASES, FIRST_ROWS_SQL, FOREIGN_TARGETS, GENERATOR_SQL, NO_IO_SQL,
                     REFRESHES, SCAN_SQL, TARGETS, refresh_sql)
@@ -25,7 +27,8 @@ def progress(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def run_all(env, repeat, synthetic_sizes, generator_rows, smoke=False):
+def run_all(env, repeat, synthetic_sizes, generator_rows, smoke=False, load_sessions=16,
+            load_seconds=60):
     """The results dict that report.py writes and targets.py judges."""
     started = time.time()
     results = {"meta": meta(env, repeat, smoke)}
@@ -37,6 +40,7 @@ def run_all(env, repeat, synthetic_sizes, generator_rows, smoke=False):
     results["refresh"] = refreshes(env, repeat)
     results["scale"] = [scale(env, rows, repeat) for rows in synthetic_sizes]
     results["engine"] = engine(env, repeat, generator_rows)
+    results["load"] = load(env, load_sessions, load_seconds)
     results["meta"]["seconds"] = round(time.time() - started, 1)
     results["meta"]["load_after"] = round(os.getloadavg()[0], 2)
     return results
@@ -106,6 +110,13 @@ def query_cases(env, repeat):
         for conn in [probe, *connections.values()]:
             conn.close()
     return found
+
+
+def load(env, sessions, seconds):
+    """Many sessions running a mix of pushdown queries at once (tools/load.py)."""
+    progress("load: %d sessions for %d s" % (sessions, seconds))
+    found = run_load(env.dsn(), sessions=sessions, seconds=seconds, seed=1)
+    return dict(found, sessions=sessions, seconds=seconds)
 
 
 def view_digest(conn, view):

@@ -86,10 +86,10 @@ def query_where(entry, no_io_ms, goal_ms):
     traffic, trips = entry["traffic"]["restcorn"], entry["round_trips"]
     text = ("ours takes %.2f ms for %d request(s) that send %d rows (%s): "
             % (ours, traffic["requests"], traffic["rows"], format_bytes(traffic["bytes"])))
-    if len(trips.get("requests", [])) == traffic["requests"]:
-        http = sum(trips["requests"])
+    if len(trips.get("wrapper", [])) == traffic["requests"]:
+        http = sum(trips["wrapper"])
         text += ("%.2f ms PostgreSQL and the engine (a scan with no I/O), %.2f ms HTTP round trips "
-                 "through requests as fdw/http.py makes them, of which the service's own work "
+                 "as fdw/http.py makes them, of which the service's own work "
                  "is %.2f ms, and %.2f ms the rest (JSON decoding, rows, planning, waiting for a "
                  "CPU). Through http.client the same round trips take %.2f ms"
                  % (no_io_ms, http, traffic["service_ms"], ours - no_io_ms - http,
@@ -118,7 +118,7 @@ def refresh_where(refresh):
 
 
 def rss_where(entry):
-    return ("a fresh backend after a LIMIT 10 (Python, requests and the wrapper loaded) peaks at "
+    return ("a fresh backend after a LIMIT 10 (Python and the wrapper loaded) peaks at "
             "%.1f MB; the full scan adds %.1f MB" % (entry["baseline_rss_mb"],
                                                      entry["peak_rss_mb"] - entry["baseline_rss_mb"]))
 
