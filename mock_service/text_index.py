@@ -1,12 +1,17 @@
-"""Finds the lines that pass a TextTest by searching one big string in C.
+"""Finds the lines that pass a TextTest, the way a search service would: with indexes.
 
-All lines are joined into "\\nline1\\nline2\\n...\\n", so a prefix is a
-search for "\\n" + prefix, a suffix for suffix + "\\n", and a LIKE pattern
-is a regex that starts at a newline and whose wildcards cannot cross one.
-str.find and re.finditer then do the work instead of a Python loop.
+Prefixes and suffixes are found by bisecting sorted lists (of the lines, and
+of the lines reversed); a substring of three characters or more by
+intersecting the lines that hold each of its trigrams, then checking those
+few. The indexes are built on first use. Anything else searches one big
+string in C: all lines are joined into "\\nline1\\nline2\\n...\\n", so a LIKE
+pattern is a regex that starts at a newline and whose wildcards cannot cross
+one.
 """
 
-from bisect import bisect_right
+from array import array
+from bisect import bisect_left, bisect_right
+from functools import cached_property
 from itertools import accumulate
 
 from .patterns import TextTest
@@ -23,6 +28,41 @@ class TextIndex:
         # starts[i] is where the newline in front of line i sits; starts[-1] is the last newline.
         self.starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
 
+    @cached_property
+    def sorted_lines(self) -> list[tuple[str, int]]:
+        return sorted((line, number) for number, line in enumerate(self.lines))
+
+    @cached_property
+    def sorted_reversed(self) -> list[tuple[str, int]]:
+        return sorted((line[::-1], number) for number, line in enumerate(self.lines))
+
+    @cached_property
+    def trigrams(self) -> dict[str, array]:
+        """trigram -> the numbers (ascending) of the lines that contain it."""
+        postings: dict[str, array] = {}
+        for number, line in enumerate(self.lines):
+            for gram in {line[i:i + 3] for i in range(len(line) - 2)}:
+                postings.setdefault(gram, array("i")).append(number)
+        return postings
+
+    @staticmethod
+    def with_prefix(pairs: list[tuple[str, int]], prefix: str) -> list[int]:
+        found = []
+        for line, number in pairs[bisect_left(pairs, (prefix,)):]:
+            if not line.startswith(prefix):
+                break
+            found.append(number)
+        return sorted(found)
+
+    def containing(self, value: str) -> list[int]:
+        """Lines that contain ``value`` (3 characters or more), through the trigram index."""
+        postings = sorted((self.trigrams.get(value[i:i + 3], ()) for i in range(len(value) - 2)),
+                          key=len)
+        candidates = set(postings[0])
+        for posting in postings[1:3]:
+            candidates.intersection_update(posting)
+        return sorted(number for number in candidates if value in self.lines[number])
+
     def line_at(self, offset: int) -> int:
         return bisect_right(self.starts, offset) - 1
 
@@ -36,6 +76,12 @@ class TextIndex:
             return [self.line_at(match.start()) for match in test.line_regex.finditer(self.text)]
         if "\n" in test.value:
             return []
+        if test.kind == "startswith":
+            return self.with_prefix(self.sorted_lines, test.value)
+        if test.kind == "endswith":
+            return self.with_prefix(self.sorted_reversed, test.value[::-1])
+        if test.kind == "contains" and len(test.value) >= 3:
+            return self.containing(test.value)
         needle = {
             "equals": "\n" + test.value + "\n",
             "startswith": "\n" + test.value,
