@@ -6,11 +6,13 @@ log_to_postgres(..., ERROR, hint, detail): a normal ERROR with HINT and DETAIL
 lines, instead of Multicorn's generic "Error in python: ...". On the way the
 table's secrets are masked, whatever put them there (a service that quotes
 the token back in its error, say): ERRORs reach clients and the server log.
+Each one counts as an error of its table (stats.py).
 """
 import functools
 import inspect
 import logging
 
+from . import stats
 from .auth import mask
 from .multicorn_compat import log_to_postgres
 
@@ -33,15 +35,15 @@ def without_secrets(error, secrets):
                     detail=mask(error.detail, secrets))
 
 
-def secrets_of(wrapper):
-    """The secrets of a wrapper instance's table; none before its options are parsed."""
-    credentials = getattr(getattr(wrapper, "table", None), "credentials", None)
-    return credentials.secrets if credentials else ()
+def report(error, table=None):
+    """Raise ``error`` as a PostgreSQL ERROR (log_to_postgres raises), counted for ``table``.
 
-
-def report(error, secrets=()):
-    """Raise ``error``, secrets masked, as a PostgreSQL ERROR (log_to_postgres raises at ERROR)."""
-    error = without_secrets(error, secrets)
+    ``table`` is the TableConfig, whose secrets are masked; None before the
+    options are parsed.
+    """
+    if table is not None:
+        stats.counters(table.stats_name).errors += 1
+        error = without_secrets(error, table.credentials.secrets)
     log_to_postgres(error.message, logging.ERROR, hint=error.hint, detail=error.detail)
 
 
@@ -53,7 +55,7 @@ def reports_errors(method):
             try:
                 yield from method(self, *args, **kwargs)
             except FdwError as error:
-                report(error, secrets_of(self))
+                report(error, getattr(self, "table", None))
         return generator
 
     @functools.wraps(method)
@@ -61,16 +63,16 @@ def reports_errors(method):
         try:
             return method(self, *args, **kwargs)
         except FdwError as error:
-            report(error, secrets_of(self))
+            report(error, getattr(self, "table", None))
     return function
 
 
-def reported(iterable):
+def reported(iterable, table=None):
     """``iterable``, with the FdwErrors raised while iterating reaching PostgreSQL via report()."""
     try:
         yield from iterable
     except FdwError as error:
-        report(error)
+        report(error, table)
 
 
 def excerpt(text, limit=300):

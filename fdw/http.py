@@ -16,19 +16,27 @@ are tried again within the ``retries`` and ``retry_max_seconds`` budget
 (retry.py). Nothing here catches BaseException: a query cancel
 (a KeyboardInterrupt) always gets through, and the response is closed on the
 way out.
+
+With ``cache_seconds`` answers are kept (cache.py) and, once expired,
+revalidated with their ETag. Every request, byte and cache hit is counted
+for the table (stats.py).
 """
 import json
-from itertools import chain
+from collections import namedtuple
 
 import urllib3
 from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionError,
                                 ProtocolError, ReadTimeoutError)
 
-from . import types
+from . import cache, stats
 from .errors import FdwError, excerpt
-from .pushdown import page_params, page_windows
+from .records import find, keys_of, records_in
 from .retry import RETRY_STATUSES, Retryable, retry_after_seconds, with_retries
-from .urls import build_url, host_of, redact
+from .urls import host_of, redact, request_url
+
+# A decoded answer: the JSON body, the response headers, the URL it answers, its bytes.
+Answer = namedtuple("Answer", ["body", "headers", "url", "size"])
+NOT_MODIFIED = "not modified"  # what get_once returns for a 304 to If-None-Match
 
 _pool = None
 
@@ -50,11 +58,6 @@ def pool():
     return _pool
 
 
-def request_url(table, params):
-    """The URL a request for ``params`` goes to: the endpoint, the params, any API key parameter."""
-    return build_url(table.endpoint, params + table.credentials.params)
-
-
 def show(table, url):
     """A request URL as error messages show it: secrets masked, cut if very long."""
     return excerpt(redact(url, table.credentials.secret_params))
@@ -62,29 +65,66 @@ def show(table, url):
 
 def get_json(table, url):
     """The decoded JSON body of GET ``url``, retried while that may help; else FdwError."""
-    return with_retries(lambda: get_json_once(table, url), table.retries, table.retry_max_seconds)
+    return get_answer(table, url).body
 
 
-def get_json_once(table, url):
-    """One GET of ``url``: the decoded JSON body, or FdwError (Retryable when a retry may help)."""
+def get_answer(table, url, missing_ok=False):
+    """The Answer to GET ``url``, retried while that may help; else FdwError.
+
+    ``missing_ok``: a 404 gives None (the one record asked for does not
+    exist). With ``cache_seconds`` a fresh cached answer is served without a
+    request, and an expired one with an ETag is revalidated (If-None-Match).
+    """
+    counters = stats.counters(table.stats_name)
+    if not table.cache_seconds:
+        return with_retries(lambda: get_once(table, url, counters, missing_ok),
+                            table.retries, table.retry_max_seconds)
+    key = cache.key(url, table.headers)
+    entry = cache.get(key)
+    if entry is not None and entry.fresh():
+        counters.cache_hits += 1
+        return entry.answer
+    etag = entry.etag if entry is not None else None
+    answer = with_retries(lambda: get_once(table, url, counters, missing_ok, etag),
+                          table.retries, table.retry_max_seconds)
+    if answer is NOT_MODIFIED:
+        counters.cache_hits += 1
+        return cache.renew(key, table.cache_seconds).answer
+    if answer is not None:
+        cache.put(key, answer, table.cache_seconds)
+    return answer
+
+
+def get_once(table, url, counters, missing_ok=False, etag=None):
+    """One GET of ``url``: an Answer, None (404, ``missing_ok``), NOT_MODIFIED (304 to ``etag``).
+
+    Else FdwError (Retryable when a retry may help).
+    """
     if table.allowed_hosts and host_of(url) not in table.allowed_hosts:
         raise FdwError("%s is not on a host that allowed_hosts lists" % show(table, url),
                        hint="Add the host to the server's allowed_hosts option, "
                             "or fix the url option.")
+    headers = table.headers if etag is None else dict(table.headers, **{"If-None-Match": etag})
+    counters.requests += 1
     try:
         response = pool().request(
-            "GET", url, headers=table.credentials.headers, redirect=False,
-            preload_content=False, retries=False,
+            "GET", url, headers=headers, redirect=False, preload_content=False, retries=False,
             timeout=urllib3.Timeout(connect=table.connect_timeout, read=table.read_timeout))
     except HTTPError as error:
         raise transport_error(table, url, error) from None
     try:
-        return decode_answer(table, url, response)
+        if response.status == 304 and etag is not None:
+            return NOT_MODIFIED
+        if response.status == 404 and missing_ok:
+            return None
+        body, size = decode_answer(table, url, response, counters)
+        return Answer(body, response.headers, url, size)
     finally:
         response.release_conn()
 
 
-def decode_answer(table, url, response):
+def decode_answer(table, url, response, counters):
+    """(decoded JSON body, its bytes) of a response; FdwError for a redirect, error or bad body."""
     status = ("HTTP %d %s" % (response.status, response.reason or "")).strip()
     if 300 <= response.status < 400:
         location = response.headers.get("Location", "")
@@ -101,6 +141,7 @@ def decode_answer(table, url, response):
                             retry_after=retry_after_seconds(response.headers.get("Retry-After")))
         raise FdwError(message, hint=hint, detail=detail)
     body = read_body(table, url, response)
+    counters.bytes += len(body)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -110,7 +151,7 @@ def decode_answer(table, url, response):
                        detail=excerpt(repr(body[max(0, error.start - 40):error.start + 40]))
                        ) from None
     try:
-        return json.loads(text)
+        return json.loads(text), len(body)
     except RecursionError:
         raise FdwError("%s answered %s with JSON nested too deeply to read"
                        % (show(table, url), status),
@@ -229,64 +270,34 @@ def error_detail(text):
     return excerpt(text)
 
 
-def records_of(table, body, url):
-    """The record list of a response body, or FdwError when there is none."""
-    records = body.get(table.records_key) if isinstance(body, dict) else None
-    if not isinstance(records, list):
-        raise FdwError("the answer of %s has no list under \"%s\""
-                       % (show(table, url), table.records_key),
-                       hint="Set the records_key option to the key that holds the records.",
+def records_of(table, body, url, single=False):
+    """The record list of a response body (records.records_in), or FdwError when there is none."""
+    records = records_in(body, keys_of(table.records_path), single)
+    if records is None:
+        where = 'under "%s"' % table.records_path if table.records_path else "as the whole answer"
+        raise FdwError("the answer of %s has no list %s" % (show(table, url), where),
+                       hint="Set the records_path option (or records_key) to the dotted path of "
+                            "the records, '' when the answer is the list itself.",
                        detail=excerpt(json.dumps(body)))
     return records
 
 
-def fetch_records(table, params, offset=None, limit=None, columns=(), first_page=None):
-    """The records matching ``params``, from ``offset``, at most ``limit`` of them, lazily."""
-    return chain.from_iterable(fetch_pages(table, params, offset, limit, columns, first_page))
-
-
-def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=None):
-    """Yield the pages (record lists) matching ``params``, from ``offset``, up to ``limit`` records.
-
-    Lazy: a page is requested only once the previous one has been consumed,
-    so when PostgreSQL stops pulling rows no further request is made. Stops
-    at a page shorter than asked or when the reported total is reached.
-    Each page's values are checked against the ``columns`` PostgreSQL reads.
-    Yielding whole pages keeps the per-record cost in C (chain.from_iterable).
-    """
-    check = types.page_checker(table.columns, columns, table.missing_fields)
-    previous = []
-    windows = page_windows(offset, limit, table.page_size, first_page)
-    for number, (start, count) in enumerate(windows, 1):
-        page = params + page_params(start, count)
-        url = request_url(table, page)
-        if number > table.max_pages:
-            raise FdwError("the scan of %s needs more than max_pages (%d) pages"
-                           % (show(table, url), table.max_pages),
-                           hint="Add a WHERE clause the service can filter on, "
-                                "or raise page_size or max_pages.")
-        body = get_json(table, url)
-        records = records_of(table, body, url)
-        total = body.get(table.total_key)
-        check_page(table, url, records, previous, start, count, total)
-        check(records, show(table, url))
-        yield records
-        if len(records) < count or (is_count(total) and start + count >= total):
-            return
-        previous = records[:REPEAT_CHECK]
-
-
 def check_page(table, url, records, previous, start, count, total):
-    """FdwError when a page cannot be the next part of the result: too long, short, or repeated."""
-    if len(records) > count:
+    """FdwError when a page cannot be the next part of the result: too long, short, or repeated.
+
+    ``start`` (the offset of the page) is None when the style has no offsets,
+    ``count`` (the most records asked for) None when unknown.
+    """
+    if count is not None and len(records) > count:
         raise FdwError("%s returned %d records when asked for at most %d"
                        % (show(table, url), len(records), count),
                        hint="The service must honour the limit and offset parameters.")
-    if records and is_count(total) and start + len(records) > total:
+    if start is not None and records and is_count(total) and start + len(records) > total:
         raise FdwError("%s returned records %d to %d, past the total of %d it reports"
                        % (show(table, url), start + 1, start + len(records), total),
                        hint="The service must honour the offset parameter.")
-    if len(records) < count and is_count(total) and start + len(records) < total:
+    if start is not None and len(records) < count and is_count(total) \
+            and start + len(records) < total:
         raise FdwError("%s returned %d records when asked for %d, and reports %d in total"
                        % (show(table, url), len(records), count, total),
                        hint="The service returns smaller pages than asked for: set page_size "
@@ -295,8 +306,8 @@ def check_page(table, url, records, previous, start, count, total):
     if repeats(previous, records):
         raise FdwError("%s returned the same records as the page before: its paging is in a loop"
                        % show(table, url),
-                       hint="The service must honour the offset parameter. If rows really repeat, "
-                            "select a column that tells them apart.")
+                       hint="The service must honour the offset (or page, cursor) parameter. If "
+                            "rows really repeat, select a column that tells them apart.")
 
 
 def repeats(previous, records):
@@ -310,12 +321,12 @@ def repeats(previous, records):
             and any(record != records[0] for record in records[1:size]))
 
 
-def fetch_total(table, params):
-    """The number of records the service reports for ``params`` (which ask for none)."""
-    url = request_url(table, params)
+def fetch_total(table, params, base=None):
+    """The number of records the service reports for ``params`` (asking for none), at ``base``."""
+    url = request_url(table, params, base)
     body = get_json(table, url)
     records_of(table, body, url)
-    total = body.get(table.total_key)
+    total = find(body, keys_of(table.total_key))
     if not is_count(total):
         raise FdwError("the answer of %s has no count under \"%s\""
                        % (show(table, url), table.total_key),

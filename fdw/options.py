@@ -6,14 +6,17 @@ declared below with its parser and default, so adding one is one line; an
 unknown or malformed option is an error that names it and says what is
 allowed, rather than something silently ignored.
 """
+import re
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from . import auth, types
 from .errors import FdwError
-from .pushdown import OPERATORS
-from .urls import endpoint, host_of, redact
+from .pushdown import (FILTER_STYLES, FORMS, OPERATORS, SORT_STYLES, STYLE_WORDS, FilterStyle,
+                       SortStyle, column_params, param_key)
+from .records import WHOLE_RECORD
+from .urls import endpoint, host_of, placeholders, redact
 
 HINT = "Change it with ALTER SERVER / ALTER FOREIGN TABLE ... OPTIONS (SET name 'value')."
 
@@ -40,6 +43,96 @@ def parse_path(value):
     if "?" in value or "#" in value:
         raise ValueError("must be a path without ? or # (parameters belong in the url option)")
     return value
+
+
+def parse_plain_path(value):
+    parse_path(value)
+    if "{" in value or "}" in value:
+        raise ValueError("must be a path without {placeholders} (those belong in the path option)")
+    return value
+
+
+def parse_field(value):
+    """A JSON key, a dotted path into nested objects, or * (the whole record)."""
+    parse_nonempty(value)
+    if value != WHOLE_RECORD and "" in value.split("."):
+        raise ValueError("must be a key, a dotted path such as owner.login, or *")
+    return value
+
+
+def parse_dotted(value):
+    """A dotted path (data.items); empty for the answer itself."""
+    if value and "" in value.split("."):
+        raise ValueError("must be a dotted path such as data.items, or empty for the whole answer")
+    return value
+
+
+def choice(*allowed):
+    def parse(value):
+        if value not in allowed:
+            raise ValueError("must be %s" % " or ".join(", ".join(allowed).rsplit(", ", 1)))
+        return value
+    return parse
+
+
+def parse_optional_bool(value):
+    return None if value == "" else parse_bool(value)
+
+
+def parse_max_keys(value):
+    return None if value == "" else parse_positive_int(value)
+
+
+def parse_cache_seconds(value):
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError("must be a number of seconds, 0 (no cache) or more")
+    return seconds
+
+
+def parse_param_name(value):
+    if value and not PARAM_NAME.fullmatch(value):
+        raise ValueError("must be a query parameter name (no spaces, &, = or #)")
+    return value
+
+
+def parse_nonempty_param_name(value):
+    return parse_param_name(parse_nonempty(value))
+
+
+def parse_separator(value):
+    if not value or "&" in value or "#" in value:
+        raise ValueError("must be one or more characters, not & or #")
+    return value
+
+
+def parse_headers(value):
+    """``Name: value`` pairs separated by ``;`` -> dict.
+
+    A ``;`` that no ``Name:`` follows stays in the value (``text/html; charset=utf-8``).
+    """
+    headers = {}
+    for pair in HEADER_SPLIT.split(value.strip()) if value.strip() else []:
+        name, colon, text = pair.partition(":")
+        name, text = name.strip(), text.strip()
+        if not colon or not HEADER_NAME.fullmatch(name) or not HEADER_TEXT.fullmatch(text):
+            raise ValueError("must be Name: value pairs separated by ; (printable ASCII), "
+                             "for example 'Accept: application/json; X-Client: me'")
+        if name.lower() in FORBIDDEN_HEADERS:
+            raise ValueError("may not set %s" % name)
+        headers[name] = text
+    return headers
+
+
+PARAM_NAME = re.compile(r"[^\s&=#]+")
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEADER_TEXT = re.compile(r"[\x20-\x7e]*")
+HEADER_SPLIT = re.compile(r";\s*(?=[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:)")
+# Set by the transport, or where a request goes: never by an option.
+FORBIDDEN_HEADERS = ("host", "content-length", "transfer-encoding", "connection")
 
 
 def parse_text(value):
@@ -103,27 +196,86 @@ def parse_hosts(value):
 
 
 def parse_filters(value):
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in OPERATORS]
+    """Items ``operator[:form][=parameter]`` -> [(operator, form, parameter or None)]."""
+    items = []
+    for item in (item.strip() for item in value.split(",")):
+        if not item:
+            continue
+        spec, equals, name = item.partition("=")
+        operator, _, form = spec.strip().partition(":")
+        items.append((operator, form, name.strip() if equals else None))
+    unknown = [operator for operator, _, _ in items if operator not in OPERATORS]
     if unknown:
         raise ValueError("has unknown operator %s; allowed: %s (comma-separated)"
                          % (", ".join('"%s"' % name for name in unknown), ",".join(OPERATORS)))
-    return frozenset(names)
+    for operator, form, name in items:
+        if form and form not in FORMS.get(operator, ()):
+            raise ValueError('has "%s:%s"; %s takes %s' % (
+                operator, form, operator, "no form" if operator not in FORMS
+                else "the forms " + ", ".join(FORMS[operator])))
+        if name is not None:
+            parse_nonempty_param_name(name)
+    return items
+
+
+def parse_op_names(value):
+    """``operator[:form]=word`` pairs -> {operator key: word}."""
+    words = {}
+    for item in (item.strip() for item in value.split(",")):
+        if not item:
+            continue
+        spec, equals, word = item.partition("=")
+        operator, _, form = spec.strip().partition(":")
+        known = operator in OPERATORS and (not form or form in FORMS.get(operator, ()))
+        if not equals or not known:
+            raise ValueError("must be operator=word pairs, such as ge=_min,like:prefix=_sw; "
+                             "operators: %s" % ",".join(OPERATORS))
+        words[param_key(operator, form)] = parse_param_name(word.strip())
+    return words
 
 
 Option = namedtuple("Option", ["parse", "default"])
-REQUIRED = None
+REQUIRED = object()
+ABSENT = None  # a default: the option's value is None unless given
+
+PAGINATION_STYLES = ("offset", "page", "cursor", "next_url", "link", "none")
 
 TABLE_OPTIONS = {
     "url": Option(parse_http_url, REQUIRED),
     "path": Option(parse_path, ""),
+    "collection_path": Option(parse_plain_path, ""),
+    "single": Option(parse_optional_bool, ""),
     "records_key": Option(parse_nonempty, "records"),
-    "total_key": Option(parse_nonempty, "total"),
+    "records_path": Option(parse_dotted, ABSENT),
+    "total_key": Option(parse_dotted, "total"),
     "page_size": Option(parse_positive_int, "1000"),
     "pushdown": Option(parse_bool, "true"),
     "connect_timeout": Option(parse_seconds, "5"),
     "read_timeout": Option(parse_seconds, "30"),
     "default_collation": Option(parse_text, ""),
+    # How quals, sort keys and pages become parameters (pushdown.py, pagination.py).
+    "filter_style": Option(choice(*FILTER_STYLES), "suffix"),
+    "op_names": Option(parse_op_names, ""),
+    "in_style": Option(choice("repeat", "join"), "repeat"),
+    "separator": Option(parse_separator, ","),
+    "repeat_filters": Option(parse_bool, "true"),
+    "sort_style": Option(choice(*SORT_STYLES), "dash"),
+    "sort_param": Option(parse_param_name, "order"),
+    "direction_param": Option(parse_param_name, ""),
+    "max_sort_keys": Option(parse_max_keys, ""),
+    "fields_param": Option(parse_param_name, "fields"),
+    "pagination": Option(choice(*PAGINATION_STYLES), "offset"),
+    "limit_param": Option(parse_param_name, "limit"),
+    "offset_param": Option(parse_param_name, "offset"),
+    "page_param": Option(parse_nonempty_param_name, "page"),
+    "first_page_number": Option(parse_count, "1"),
+    "cursor_param": Option(parse_nonempty_param_name, "cursor"),
+    "cursor_path": Option(parse_dotted, "next_cursor"),
+    "next_path": Option(parse_dotted, "next"),
+    "headers": Option(parse_headers, ""),
+    "cache_seconds": Option(parse_cache_seconds, "0"),
+    "table_name": Option(parse_text, ""),
+    "openapi": Option(parse_text, ""),  # read by IMPORT FOREIGN SCHEMA only (openapi.py)
     # Failures: retried (fdw/retry.py) or bounded; see fdw/http.py.
     "retries": Option(parse_count, "3"),
     "retry_max_seconds": Option(parse_seconds, "30"),
@@ -139,7 +291,7 @@ TABLE_OPTIONS = {
 }
 
 COLUMN_OPTIONS = {
-    "field": Option(parse_nonempty, REQUIRED),  # always given: parse_table fills in the column name
+    "field": Option(parse_field, REQUIRED),  # always given: parse_table fills in the column name
     "filters": Option(parse_filters, ""),
     "sortable": Option(parse_bool, "false"),
 }
@@ -148,24 +300,44 @@ COLUMN_OPTIONS = {
 @dataclass(frozen=True)
 class ColumnConfig:
     name: str
-    field: str          # the record's JSON key
+    field: str          # the record's JSON key, a dotted path (owner.login), or * (the record)
     filters: frozenset  # operators (see pushdown.OPERATORS) the service evaluates for it
     sortable: bool
     kind: str           # types.INTEGER, TEXT, ...
     type_name: str      # the base type's name, e.g. "integer"
     width: int
+    params: dict = field(default_factory=dict)  # operator key -> pushdown.Param: how it is sent
 
 
 @dataclass(frozen=True)
 class TableConfig:
-    endpoint: str       # url + path
+    endpoint: str       # url + path (the path may hold {column} placeholders)
+    url: str            # the url option: where every request must stay (scheme, host, port)
+    path: str
+    placeholders: tuple  # the columns the path names, in order
+    collection_endpoint: str  # url + collection_path, or "" when there is none
+    single: bool        # a request to path answers one record
     records_key: str
+    records_path: str   # dotted; "" is the answer itself
     total_key: str
     page_size: int
     pushdown: bool
     connect_timeout: float
     read_timeout: float
     default_collation: str
+    sort: SortStyle
+    fields_param: str   # "" when the service takes no field list
+    pagination: str     # one of PAGINATION_STYLES
+    limit_param: str
+    offset_param: str
+    page_param: str
+    first_page_number: int
+    cursor_param: str
+    cursor_path: str
+    next_path: str
+    headers: dict       # sent with every request: the headers option, then the credentials
+    cache_seconds: float
+    stats_name: str     # the table_name option, else the endpoint as errors show it
     retries: int
     retry_max_seconds: float
     max_response_bytes: int
@@ -183,21 +355,70 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
     subclass's own defaults; the user's options override them.
     """
     values = parse_all(TABLE_OPTIONS, dict(defaults or {}, **options))
+    style = filter_style(values)
     parsed_columns = {}
     for name, definition in columns.items():
         given = dict({"field": name}, **(column_defaults or {}).get(name, {}))
         given.update(definition.options)
-        column = parse_all(COLUMN_OPTIONS, given, 'column "%s": ' % name)
-        parsed_columns[name] = ColumnConfig(
-            name=name, field=column["field"], filters=column["filters"],
-            sortable=column["sortable"], kind=types.kind(definition.base_type_name),
-            type_name=definition.base_type_name, width=types.width(definition.base_type_name))
-    url = endpoint(values.pop("url"), values.pop("path"))
-    if values["allowed_hosts"] and host_of(url) not in values["allowed_hosts"]:
+        parsed_columns[name] = parse_column(name, definition, given, style)
+    url, path = values.pop("url"), values["path"]
+    endpoint_url = endpoint(url, path)
+    if values["allowed_hosts"] and host_of(endpoint_url) not in values["allowed_hosts"]:
         raise OptionError('option "url" names host "%s", which option "allowed_hosts" does not list'
-                          % host_of(url))
+                          % host_of(endpoint_url))
+    named = placeholders(path)
+    unknown = [name for name in named if name not in parsed_columns]
+    if unknown:
+        raise OptionError('option "path" names {%s}, which is not a column; columns: %s'
+                          % (unknown[0], ", ".join(parsed_columns)))
+    collection = values.pop("collection_path")
+    single = values.pop("single")
+    if values["records_path"] is None:
+        values["records_path"] = values["records_key"]
+    sort = SortStyle(values.pop("sort_style"), values.pop("sort_param"),
+                     values.pop("direction_param"), values.pop("max_sort_keys"))
+    if sort.style == "separate" and sort.param and not sort.direction_param:
+        raise OptionError('option "sort_style" separate needs the option "direction_param" '
+                          "(the parameter of the directions, such as _order)")
+    if values["pagination"] == "offset" and not (values["limit_param"] and values["offset_param"]):
+        raise OptionError('option "pagination" offset needs the options "limit_param" and '
+                          '"offset_param"')
     credentials = auth.credentials(**{name: values.pop(name) for name in auth.CREDENTIAL_OPTIONS})
-    return TableConfig(endpoint=url, columns=parsed_columns, credentials=credentials, **values)
+    headers = dict(values.pop("headers"), **credentials.headers)
+    stats_name = values.pop("table_name") or redact(endpoint_url)
+    del values["openapi"]
+    return TableConfig(
+        endpoint=endpoint_url, url=url, placeholders=named,
+        collection_endpoint=endpoint(url, collection) if collection else "",
+        single=bool(named) if single is None else single, sort=sort, headers=headers,
+        stats_name=stats_name, credentials=credentials, columns=parsed_columns, **values)
+
+
+def filter_style(values):
+    """The FilterStyle the filter options describe (they are consumed from ``values``)."""
+    style = values.pop("filter_style")
+    words = dict(STYLE_WORDS[style], **values.pop("op_names"))
+    return FilterStyle(style, words, values.pop("in_style"), values.pop("separator"),
+                       values.pop("repeat_filters"))
+
+
+def parse_column(name, definition, given, style):
+    """The ColumnConfig of one column, its options ``given`` (defaults included)."""
+    prefix = 'column "%s": ' % name
+    column = parse_all(COLUMN_OPTIONS, given, prefix)
+    kind = types.kind(definition.base_type_name)
+    key = column["field"]
+    if key == WHOLE_RECORD and (kind != types.JSON or column["filters"] or column["sortable"]):
+        raise OptionError('%soption "field" * (the whole record) needs a json or jsonb column '
+                          "without filters or sortable" % prefix)
+    try:
+        params = column_params(key, column["filters"], style)
+    except ValueError as error:
+        raise OptionError('%soption "filters" %s' % (prefix, error)) from None
+    return ColumnConfig(
+        name=name, field=key, filters=frozenset(item[0] for item in column["filters"]),
+        sortable=column["sortable"], kind=kind, type_name=definition.base_type_name,
+        width=types.width(definition.base_type_name), params=params)
 
 
 def parse_all(declared, given, prefix=""):
@@ -210,6 +431,9 @@ def parse_all(declared, given, prefix=""):
     for name, option in declared.items():
         if name in given:
             raw = given[name]
+        elif option.default is ABSENT:
+            values[name] = None
+            continue
         elif option.default is not REQUIRED:
             raw = option.default
         else:

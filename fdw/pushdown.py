@@ -9,20 +9,71 @@ follow from what PostgreSQL does with the answer:
 * a pushed sort, LIMIT or OFFSET is trusted as is, so it must be exact.
 
 Parameters are lists of (name, value) pairs: names repeat (``id=1&id=2``).
+
+How an operator becomes a parameter is the column's Param, made once from the
+options by column_params: a filter style names the parameters, the
+``op_names`` option and a column's own ``op=name`` override the names.
 """
+from collections import namedtuple
+from dataclasses import dataclass
+
+from . import like
+from .records import WHOLE_RECORD, keys_of
 from .types import INTEGER, NUMBER, TEXT
 
 # The operators a column's ``filters`` option may list.
 OPERATORS = ("eq", "in", "lt", "le", "gt", "ge", "like", "ilike")
 
-# Parameter names, the dictionary service's style: eq/in repeat ``{field}``
-# (one value each, meaning "any of"), the others append a suffix.
-PARAM_SUFFIXES = {"eq": "", "in": "", "lt": "_lt", "le": "_lte", "gt": "_gt", "ge": "_gte",
-                  "like": "_like", "ilike": "_ilike"}
+# The forms an operator may take (``in:join``, ``like:prefix``), the first being the default.
+# like and ilike: the SQL pattern as is; a pattern with * for any run; a literal test.
+LIKE_FORMS = ("pattern", "star", "prefix", "suffix", "contains")
+IN_FORMS = ("repeat", "join")
+FORMS = {"in": IN_FORMS, "like": LIKE_FORMS, "ilike": LIKE_FORMS}
+
+# Filter styles: the word each operator (and like form) adds to the field.
+# suffix: ``{field}{word}={value}``, eq and in repeat ``{field}``, as the dictionary service.
+# prefix_op: ``{field}={word}.{value}``, IN as ``{field}=in.(a,b)``, as PostgREST.
+STYLE_WORDS = {
+    "suffix": {
+        "eq": "", "in": "", "lt": "_lt", "le": "_lte", "gt": "_gt", "ge": "_gte",
+        "like:pattern": "_like", "like:star": "_like", "like:prefix": "_startswith",
+        "like:suffix": "_endswith", "like:contains": "_contains",
+        "ilike:pattern": "_ilike", "ilike:star": "_ilike", "ilike:prefix": "_istartswith",
+        "ilike:suffix": "_iendswith", "ilike:contains": "_icontains",
+    },
+    "prefix_op": {
+        "eq": "eq", "in": "in", "lt": "lt", "le": "lte", "gt": "gt", "ge": "gte",
+        "like:pattern": "like", "like:star": "like",
+        "ilike:pattern": "ilike", "ilike:star": "ilike",
+    },
+}
+FILTER_STYLES = tuple(STYLE_WORDS)
+
+# Sort styles: how ``ORDER BY a, b DESC`` is written.
+#   dash      order=a,-b
+#   dot       order=a.asc,b.desc
+#   separate  _sort=a,b&_order=asc,desc  (the second parameter is direction_param)
+SORT_STYLES = ("dash", "dot", "separate")
+
 FIELDS = "fields"
 ORDER = "order"
 LIMIT = "limit"
 OFFSET = "offset"
+
+FilterStyle = namedtuple("FilterStyle", ["style", "words", "in_style", "separator", "repeat"])
+SortStyle = namedtuple("SortStyle", ["style", "param", "direction_param", "max_keys"])
+DEFAULT_SORT = SortStyle("dash", ORDER, "", None)
+
+
+@dataclass(frozen=True)
+class Param:
+    """How one operator of one column is sent."""
+
+    name: str            # the query parameter
+    operator: str = ""   # prefix_op: written before the value and a dot, as in ``gte.5``
+    form: str = ""       # for in and like / ilike: one of FORMS
+    separator: str = ","  # in:join: between the values
+    repeat: bool = True  # the service takes the parameter more than once (all must hold)
 
 # PostgreSQL operator names (pg_operator.oprname) -> OPERATORS.
 SCALAR_OPERATORS = {"=": "eq", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
@@ -40,9 +91,68 @@ GROWTH = 4
 WHOLE_RESULT = 1000  # a result the planner's count puts at most this large: one request
 
 
-def param_name(field, operator):
-    """The parameter carrying ``operator`` (one of OPERATORS) for the JSON key ``field``."""
-    return field + PARAM_SUFFIXES[operator]
+def param_key(operator, form=""):
+    """The key of a column's params: the operator, with its form for like and ilike."""
+    if operator in ("like", "ilike"):
+        return "%s:%s" % (operator, form or "pattern")
+    return operator
+
+
+def column_params(field, items, style):
+    """Operator key -> Param for one column's ``filters`` items, (operator, form, name or None).
+
+    ValueError, saying what to set, when the style has no name for an item.
+    """
+    params = {}
+    for operator, form, name in items:
+        key = param_key(operator, form)
+        word = style.words.get(key)
+        if style.style == "prefix_op":
+            if word is None:
+                raise ValueError("has %s, which filter_style prefix_op has no operator for; "
+                                 "name one in the op_names option (%s=word)" % (key, key))
+            if operator == "in" and form == "join":
+                raise ValueError("has in:join, which needs filter_style suffix")
+            form = "list" if operator == "in" else form
+        elif name is None and word is None:
+            raise ValueError("has %s without a parameter name; write %s=name" % (key, key))
+        if name is None:
+            name = field if style.style == "prefix_op" else field + word
+        if operator == "in":
+            form = form or style.in_style
+        elif operator in ("like", "ilike"):
+            form = form or "pattern"
+        params[key] = Param(name, word if style.style == "prefix_op" else "", form,
+                            style.separator, style.repeat)
+    return params
+
+
+def encode(param, text):
+    """The (name, value) pair sending one value for ``param``."""
+    return param.name, (param.operator + "." + text if param.operator else text)
+
+
+def in_pairs(param, texts):
+    """The pairs sending "one of ``texts``"; None when they cannot be sent exactly.
+
+    repeat: one pair per value (the service ORs them); join: one value with
+    the separator between, impossible when a value holds it; list: the
+    PostgREST form ``in.(a,"b,c")``, quoting values that need it.
+    """
+    if param.form == "join":
+        if any(param.separator in text for text in texts):
+            return None
+        return [(param.name, param.separator.join(texts))]
+    if param.form == "list":
+        return [(param.name, "%s.(%s)" % (param.operator, ",".join(map(list_item, texts))))]
+    return [(param.name, text) for text in texts]
+
+
+def list_item(text):
+    """One value of a PostgREST ``in.(...)`` list, double-quoted when it needs to be."""
+    if text and text.strip() == text and not any(c in text for c in ',()"\\'):
+        return text
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def param_value(value):
@@ -50,6 +160,27 @@ def param_value(value):
     if value is None or isinstance(value, (bytes, bytearray, list, tuple, dict)):
         return None
     return value if isinstance(value, str) else str(value)
+
+
+BOOLEAN_TEXTS = {"t": "true", "f": "false"}
+EXACT_FLOAT_INTEGERS = 2 ** 53
+
+
+def column_value(column, value):
+    """A qual value as parameter text for ``column``; None when it is not sent.
+
+    An integer column compared with a numeric constant (which arrives as a
+    float) gets the integer only when the float holds it exactly. A boolean
+    arrives as ``t`` / ``f`` and is sent as ``true`` / ``false``.
+    """
+    if column.kind == INTEGER and isinstance(value, float):
+        if not value.is_integer() or abs(value) >= EXACT_FLOAT_INTEGERS:
+            return None
+        return str(int(value))
+    text = param_value(value)
+    if column.type_name == "boolean":
+        return BOOLEAN_TEXTS.get(text, text)
+    return text
 
 
 def operator_of(qual):
@@ -92,16 +223,17 @@ def equality_values(qual, operator):
 
 
 def filter_params(quals, columns, default_collation=""):
-    """Parameters for the quals the service evaluates exactly; None when no row can match.
+    """Parameters for the quals the service evaluates (exactly or wider); None if no row can match.
 
     ``columns`` maps column names to ColumnConfig; a qual is pushed only when
     its operator is in the column's ``filters``. Several equality / IN quals on
     one column push the intersection of their values (the service ORs repeated
     values); an empty intersection, or an empty IN list, matches nothing.
-    Range quals on text are pushed only under a code point collation.
+    Range quals on text are pushed only under a code point collation. A
+    parameter the service takes only once carries the first qual's value.
     """
     equal = {}  # column name -> (Python type of the values, {text: None} in first-seen order)
-    others = []
+    others = []  # (Param, text)
     for qual in quals:
         column = columns.get(qual.field_name)
         operator = operator_of(qual)
@@ -112,7 +244,7 @@ def filter_params(quals, columns, default_collation=""):
             continue
         if operator in ("eq", "in"):
             values = equality_values(qual, operator)
-            texts = [param_value(value) for value in values]
+            texts = [column_value(column, value) for value in values]
             if None in texts:
                 continue
             if not texts:
@@ -131,27 +263,61 @@ def filter_params(quals, columns, default_collation=""):
             if not current:
                 return None
             equal[column.name] = (seen_type, current)
+        elif operator in ("like", "ilike"):
+            pushed = like_param(column, operator, qual.value)
+            if pushed is not None:
+                others.append(pushed)
         else:
-            text = param_value(qual.value)
+            text = column_value(column, qual.value)
             if text is not None:
-                others.append((param_name(column.field, operator), text))
+                others.append((column.params[operator], text))
     params = []
     for name, (_, texts) in equal.items():
         column = columns[name]
-        operator = "eq" if len(texts) == 1 and "eq" in column.filters else "in"
-        params.extend((param_name(column.field, operator), text) for text in texts)
-    return params + others
+        if len(texts) == 1 and "eq" in column.filters:
+            params.append(encode(column.params["eq"], next(iter(texts))))
+        else:
+            params.extend(in_pairs(column.params["in"], list(texts)) or [])
+    sent = {name for name, _ in params}
+    for param, text in others:
+        if param.repeat or param.name not in sent:
+            params.append(encode(param, text))
+            sent.add(param.name)
+    return params
 
 
-def sortable_prefix(sortkeys, columns, default_collation=""):
+def like_param(column, operator, pattern):
+    """(Param, text) sending a LIKE (``like``) or ILIKE (``ilike``) pattern, or None.
+
+    The SQL pattern as is when the service takes one; else a ``*`` pattern or
+    a literal test (like.py). Only ilike forms serve ILIKE: a service folds
+    case its own way, which is declared by listing ilike for it.
+    """
+    forms = {key.partition(":")[2]: param for key, param in column.params.items()
+             if key.partition(":")[0] == operator}
+    if not isinstance(pattern, str):
+        return None
+    if "pattern" in forms:
+        return forms["pattern"], pattern
+    pieces = like.parse(pattern)
+    if pieces is None:
+        return None
+    if "star" in forms:
+        return forms["star"], like.star_pattern(pieces)
+    test = like.literal_test(pieces, forms)
+    return None if test is None else (forms[test[0]], test[1])
+
+
+def sortable_prefix(sortkeys, columns, default_collation="", max_keys=None):
     """The longest prefix of ``sortkeys`` the service sorts exactly as PostgreSQL would.
 
     Only columns with ``sortable`` set, and only in an exact order (see
-    exact_order). ``nulls_first`` is accepted as asked: the service has no
-    NULL ordering parameter, so a sortable column must hold no NULLs.
+    exact_order), at most ``max_keys`` of them. ``nulls_first`` is accepted as
+    asked: the service has no NULL ordering parameter, so a sortable column
+    must hold no NULLs (or the service must put them where PostgreSQL does).
     """
     prefix = []
-    for key in sortkeys:
+    for key in sortkeys[:max_keys]:
         column = columns.get(key.attname)
         if column is None or not column.sortable \
                 or not exact_order(column, key.collate, default_collation):
@@ -160,18 +326,34 @@ def sortable_prefix(sortkeys, columns, default_collation=""):
     return prefix
 
 
-def order_params(sortkeys, columns):
-    """``order=field,-field2`` for pushed sort keys (``-`` = descending); [] when none."""
+def order_params(sortkeys, columns, sort=DEFAULT_SORT):
+    """The sort parameters for pushed sort keys, in the SortStyle ``sort``; [] when none.
+
+    The default is the dictionary's ``order=field,-field2`` (``-`` = descending).
+    """
     if not sortkeys:
         return []
-    return [(ORDER, ",".join(("-" if key.is_reversed else "") + columns[key.attname].field
-                             for key in sortkeys))]
+    fields = [columns[key.attname].field for key in sortkeys]
+    descending = [key.is_reversed for key in sortkeys]
+    if sort.style == "dot":
+        return [(sort.param, ",".join(field + (".desc" if down else ".asc")
+                                      for field, down in zip(fields, descending)))]
+    if sort.style == "separate":
+        return [(sort.param, ",".join(fields)),
+                (sort.direction_param, ",".join("desc" if down else "asc" for down in descending))]
+    return [(sort.param, ",".join(("-" if down else "") + field
+                                  for field, down in zip(fields, descending)))]
 
 
-def fields_params(names, columns):
-    """``fields=`` listing the JSON keys of the columns ``names``, in table order."""
-    fields = dict.fromkeys(column.field for column in columns.values() if column.name in names)
-    return [(FIELDS, ",".join(fields))]
+def fields_params(names, columns, param=FIELDS):
+    """``fields=`` listing the top-level JSON keys of the columns ``names``, in table order.
+
+    [] when one of them reads the whole record: every key is wanted.
+    """
+    wanted = [column.field for column in columns.values() if column.name in names]
+    if WHOLE_RECORD in wanted:
+        return []
+    return [(param, ",".join(dict.fromkeys(keys_of(field)[0] for field in wanted)))]
 
 
 def scan_params(table, quals, names, sortkeys=None):
@@ -186,13 +368,25 @@ def scan_params(table, quals, names, sortkeys=None):
     filters = filter_params(quals, table.columns, table.default_collation)
     if filters is None:
         return None
-    return filters + fields_params(names, table.columns) + order_params(sortkeys, table.columns)
+    fields = fields_params(names, table.columns, table.fields_param) if table.fields_param else []
+    return filters + fields + order_params(sortkeys, table.columns, table.sort)
 
 
 def count_params(table, quals):
     """Parameters asking only for the number of matching records; None when none can match."""
     filters = filter_params(quals, table.columns, table.default_collation) if table.pushdown else []
-    return None if filters is None else filters + [(LIMIT, "0")]
+    return None if filters is None else filters + [(table.limit_param, "0")]
+
+
+def template_values(quals, names, columns):
+    """Column name -> parameter text of the first ``=`` qual on it, for the columns ``names``."""
+    values = {}
+    for qual in quals:
+        if qual.field_name in names and qual.field_name not in values and qual.operator == "=":
+            text = column_value(columns[qual.field_name], qual.value)
+            if text is not None:
+                values[qual.field_name] = text
+    return values
 
 
 def page_windows(offset, limit, page_size, first_page=None):
@@ -215,9 +409,9 @@ def page_windows(offset, limit, page_size, first_page=None):
         size = min(size * GROWTH, page_size)
 
 
-def page_params(start, count):
+def page_params(start, count, limit_param=LIMIT, offset_param=OFFSET):
     """``limit`` and (when not 0) ``offset`` of one page."""
-    params = [(LIMIT, str(count))]
+    params = [(limit_param, str(count))]
     if start:
-        params.append((OFFSET, str(start)))
+        params.append((offset_param, str(start)))
     return params

@@ -1,22 +1,25 @@
 """RestFDW: the ForeignDataWrapper that PostgreSQL talks to.
 
 Glue only: options are parsed once in __init__ (options.py), quals, sort
-keys and LIMIT become parameters in pushdown.py, requests and paging live in
-http.py, and records become rows in types.py.
+keys and LIMIT become parameters in pushdown.py, requests live in http.py,
+paging in pagination.py, and records become rows in types.py. The table
+schemas of IMPORT FOREIGN SCHEMA come from openapi.py.
 """
 import time
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 
-from . import http
-from .errors import reported, reports_errors
+from . import http, openapi
+from .errors import FdwError, report, reported, reports_errors
 from .multicorn_compat import ForeignDataWrapper
 from .options import parse_table
-from .pushdown import (FIRST_PAGE, GROWTH, WHOLE_RESULT, count_params, page_params,
-                       page_windows, scan_params, sortable_prefix)
+from .pagination import STYLES, fetch_pages
+from .pushdown import (FIRST_PAGE, GROWTH, WHOLE_RESULT, count_params, scan_params, sortable_prefix,
+                       template_values)
 from .types import row_builder
-from .urls import build_url, redact
+from .urls import endpoint, fill_template, redact, request_url
 
 EMPTY_ROW = {}
+UNCOUNTED_ROWS = 1000  # the planner's estimate where the service gives no count
 
 
 class RestFDW(ForeignDataWrapper):
@@ -38,19 +41,37 @@ class RestFDW(ForeignDataWrapper):
                                  self.default_column_options)
         self._sizes = {}  # tuple(params) -> (monotonic time, count)
 
+    @classmethod
+    def import_schema(cls, schema, srv_options, options, restriction_type, restricts):
+        """Foreign tables for the GET endpoints of the service's OpenAPI document (openapi.py)."""
+        try:
+            return openapi.import_schema(dict(cls.default_options, **srv_options), options,
+                                         restriction_type, restricts)
+        except FdwError as error:
+            report(error)
+
     @reports_errors
     def get_rel_size(self, quals, columns):
-        """(matching rows, row width): the count comes from the service, one limit=0 request."""
+        """(matching rows, row width): the count comes from the service, one limit=0 request.
+
+        Only the offset style has a count to ask for; a request for one record
+        counts as one row, anything else as UNCOUNTED_ROWS.
+        """
         width = sum(self.table.columns[name].width for name in columns
                     if name in self.table.columns)
+        target = self.target(quals)
+        if target is not None and target[1]:
+            return (1, width)
+        if target is None or self.table.pagination != "offset":
+            return (UNCOUNTED_ROWS, width)
         params = count_params(self.table, quals)
-        return (0 if params is None else self.count(params), width)
+        return (0 if params is None else self.count(params, target[0]), width)
 
-    def count(self, params):
+    def count(self, params, base=None):
         """The service's count for ``params``, remembered for size_cache_seconds."""
         cached = self.known_count(params)
         if cached is None:
-            cached = http.fetch_total(self.table, params)
+            cached = http.fetch_total(self.table, params, base)
             self._sizes[tuple(params)] = (time.monotonic(), cached)
         return cached
 
@@ -68,14 +89,40 @@ class RestFDW(ForeignDataWrapper):
         return expected if expected is not None and 0 < expected <= WHOLE_RESULT else None
 
     def can_sort(self, sortkeys):
-        """The prefix of ``sortkeys`` sent as ``order``; PostgreSQL trusts it, never re-sorts."""
-        if not self.table.pushdown:
+        """The prefix of ``sortkeys`` sent as the sort parameter; PostgreSQL trusts it as is."""
+        if not self.table.pushdown or not self.table.sort.param:
             return []
-        return sortable_prefix(sortkeys, self.table.columns, self.table.default_collation)
+        return sortable_prefix(sortkeys, self.table.columns, self.table.default_collation,
+                               self.table.sort.max_keys)
 
     def can_limit(self, limit, offset):
-        """Always with pushdown: asked only without WHERE, and paging honours any limit/offset."""
-        return self.table.pushdown
+        """With pushdown, offset style: asked only without WHERE; paging honours limit, offset."""
+        return self.table.pushdown and self.table.pagination == "offset"
+
+    def target(self, quals):
+        """(URL, single) the scan's requests go to; None when the path needs an equality it lacks.
+
+        The path, its {column} placeholders filled from ``=`` quals (with
+        pushdown on), else collection_path. single: the URL names one record.
+        """
+        table = self.table
+        if not table.placeholders:
+            return table.endpoint, table.single
+        if table.pushdown:
+            path = fill_template(table.path, template_values(quals, table.placeholders,
+                                                             table.columns))
+            if path is not None:
+                return endpoint(table.url, path), table.single
+        if table.collection_endpoint:
+            return table.collection_endpoint, False
+        return None
+
+    def needs_equality(self):
+        wanted = " AND ".join("%s = ..." % name for name in self.table.placeholders)
+        return FdwError("the path %s needs WHERE %s (with a value that can be a path segment)"
+                        % (self.table.path, wanted),
+                        hint="Add the condition to the query, or set the table's collection_path "
+                             "option to the path that lists every record.")
 
     def plan_scan(self, quals, columns, sortkeys):
         """(params, count_only) of a scan; params is None when no row can match.
@@ -83,7 +130,7 @@ class RestFDW(ForeignDataWrapper):
         count_only: PostgreSQL wants no column at all (``SELECT count(*)``
         without WHERE), so one limit=0 request for the total is enough.
         """
-        if self.table.pushdown and not columns and not quals:
+        if self.table.pushdown and not columns and not quals and self.table.pagination == "offset":
             return count_params(self.table, []), True
         return scan_params(self.table, quals, columns, sortkeys), False
 
@@ -94,34 +141,55 @@ class RestFDW(ForeignDataWrapper):
         params, count_only = self.plan_scan(quals, columns, sortkeys)
         if params is None or limit == 0:
             return iter(())
-        if count_only:
-            rows = max(0, http.fetch_total(self.table, params) - (offset or 0))
+        target = self.target(quals)
+        if target is None:
+            raise self.needs_equality()
+        base, single = target
+        if single:
+            pages = fetch_pages(self.table, [], columns=columns, base=base, single=True)
+            records = islice(chain.from_iterable(reported(pages, self.table)), offset or 0,
+                             None if limit is None else (offset or 0) + limit)
+        elif count_only:
+            rows = max(0, http.fetch_total(self.table, params, base) - (offset or 0))
             return repeat(EMPTY_ROW, rows if limit is None else min(rows, limit))
-        pages = http.fetch_pages(self.table, params, offset, limit, columns,
-                                 self.first_page(quals))
-        records = chain.from_iterable(reported(pages))
+        else:
+            pages = fetch_pages(self.table, params, offset, limit, columns, self.first_page(quals),
+                                base)
+            records = chain.from_iterable(reported(pages, self.table))
         build = row_builder(self.table.columns, columns)
         return records if build is None else map(build, records)
 
     @reports_errors
     def explain(self, quals, columns, sortkeys=None, verbose=False, limit=None, offset=None):
         """The first request the scan makes; with VERBOSE also the paging and pushdown settings."""
+        table = self.table
         columns = set(columns).union(qual.field_name for qual in quals)
         params, count_only = self.plan_scan(quals, columns, sortkeys)
-        first_page = next(page_windows(offset, limit, self.table.page_size,
-                                       self.first_page(quals)), None)
+        target = self.target(quals)
         if params is None:
             lines = ["no request: the pushed conditions match no row"]
-        elif first_page is None:
+        elif limit == 0:
             lines = ["no request: LIMIT 0"]
+        elif target is None:
+            lines = ["no request: " + self.needs_equality().message]
+        elif target[1]:
+            lines = ["GET %s (one record)" % self.shown(request_url(table, [], target[0]))]
         elif count_only:
-            lines = ["GET %s (count only)" % redact(build_url(self.table.endpoint, params))]
+            lines = ["GET %s (count only)" % self.shown(request_url(table, params, target[0]))]
         else:
-            lines = ["GET %s" % redact(build_url(self.table.endpoint,
-                                                 params + page_params(*first_page)))]
+            first = STYLES[table.pagination](table, target[0], params, offset, limit,
+                                             self.first_page(quals)).first()
+            lines = ["GET %s" % self.shown(first.url)]
         if verbose:
-            lines.append("pushdown: %s" % ("on" if self.table.pushdown
+            lines.append("pushdown: %s" % ("on" if table.pushdown
                                            else "off (no filters, sort or limit sent)"))
-            lines.append("pages: %d records first, then %dx larger up to page_size %d"
-                         % (min(FIRST_PAGE, self.table.page_size), GROWTH, self.table.page_size))
+            if table.pagination == "offset":
+                lines.append("pages: %d records first, then %dx larger up to page_size %d"
+                             % (min(FIRST_PAGE, table.page_size), GROWTH, table.page_size))
+            else:
+                lines.append("pages: %s pagination, page_size %d"
+                             % (table.pagination, table.page_size))
         return lines
+
+    def shown(self, url):
+        return redact(url, self.table.credentials.secret_params)

@@ -7,9 +7,9 @@ converted before PostgreSQL reads it. Names are those of ``format_type_be``
 (the ColumnDefinition's ``base_type_name``).
 """
 import json
-from operator import itemgetter
 
 from .errors import FdwError, excerpt
+from .records import getter, reader
 
 INTEGER = "integer"
 NUMBER = "number"
@@ -75,12 +75,12 @@ def row_builder(columns, names):
     wanted = [columns[name] for name in columns if name in names]
     if all(col.field == col.name and converter(col) is None for col in wanted):
         return None
-    plan = [(col.name, col.field, converter(col)) for col in wanted]
+    plan = [(col.name, getter(col.field), converter(col)) for col in wanted]
 
     def build(record):
         row = {}
-        for name, field, convert in plan:
-            value = record.get(field)
+        for name, get, convert in plan:
+            value = get(record)
             row[name] = convert(value) if convert else value
         return row
     return build
@@ -134,7 +134,7 @@ def page_checker(columns, names, missing_fields="error"):
         if column.name in names:
             accepted = ACCEPTED[column.kind] | ({Missing} if missing_fields == "null" else set())
             bits = INTEGER_RANGES.get(column.type_name) if column.kind == INTEGER else None
-            plan.append((column, itemgetter(column.field), accepted, bits))
+            plan.append((column, reader(column.field), accepted, bits))
 
     def check(records, source):
         for column, get, accepted, bits in plan:
@@ -156,8 +156,8 @@ def values_of(records, field, source):
         if type(record) is not dict:
             raise FdwError("record %d from %s is %s, not a JSON object"
                            % (number, source, excerpt(json.dumps(record), 80)),
-                           hint="Check the records_key option: it must name a list of objects.")
-    return [record.get(field, MISSING) for record in records]
+                           hint="Check the records_path option: it must name a list of objects.")
+    return list(map(getter(field, MISSING), records))
 
 
 def check_range(column, values, seen, bits, source):

@@ -2,9 +2,13 @@
 
 Parameter values are always percent-encoded (``quote``, nothing kept as
 "safe"), so a value holding ``&``, ``=``, ``#``, ``%``, ``/`` or quotes can
-never add a parameter or change the path.
+never add a parameter or change the path. A value filling a path template
+becomes one path segment the same way, and the segments ``.`` and ``..``
+(which a client or server may resolve) are never made.
 """
-from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import (parse_qsl, quote, unquote, urldefrag, urlencode, urljoin, urlsplit,
+                          urlunsplit)
 
 # Query parameters whose values are masked wherever a URL is shown, whatever
 # the options say: the names services commonly use for credentials.
@@ -29,6 +33,52 @@ def build_url(base, params):
     if not query:
         return base
     return base + ("&" if urlsplit(base).query else "?") + query
+
+
+def request_url(table, params, base=None):
+    """The URL of a request: ``base`` (default: the endpoint), ``params``, any API key parameter."""
+    return build_url(base or table.endpoint, params + table.credentials.params)
+
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+UNSAFE_SEGMENTS = ("", ".", "..")
+
+
+def placeholders(path):
+    """The names of a path template's ``{name}`` placeholders, in order, without repeats."""
+    return tuple(dict.fromkeys(PLACEHOLDER.findall(path)))
+
+
+def fill_template(template, values):
+    """``template`` with each ``{name}`` replaced by ``values[name]`` as one path segment.
+
+    None when a name has no value, or a value cannot be a segment ('', '.', '..').
+    """
+    names = placeholders(template)
+    if any(values.get(name) in UNSAFE_SEGMENTS or name not in values for name in names):
+        return None
+    return PLACEHOLDER.sub(lambda match: quote(values[match.group(1)], safe=""), template)
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url):
+    """(scheme, host, port) of a URL, the port filled in when it is the scheme's default."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
+
+
+def follow(link, current, credential_params=()):
+    """The absolute URL of a ``link`` found in the answer to ``current``, without its #fragment.
+
+    The credential parameters the link lacks are added.
+    """
+    url = urldefrag(urljoin(current, link))[0]
+    present = {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    missing = [(name, value) for name, value in credential_params if name not in present]
+    return build_url(url, missing)
 
 
 def host_of(url):

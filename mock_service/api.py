@@ -79,11 +79,14 @@ def words():
     matching = words.select(query)
     page = matching[query.offset:query.offset + query.limit]
     g.rows = len(page)
-    return json_bytes(b"".join([
+    response = json_bytes(b"".join([
         b'{"records":[',
         words.records_json(page, query.fields),
         b'],"total":%d,"limit":%d,"offset":%d}' % (len(matching), query.limit, query.offset),
     ]))
+    # An ETag, so that clients can revalidate with If-None-Match (a 304 has no body).
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/synthetic/<int:rows>")

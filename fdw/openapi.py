@@ -1,0 +1,483 @@
+"""IMPORT FOREIGN SCHEMA from an OpenAPI 3 document: a foreign table per GET collection endpoint.
+
+The document is the server's ``openapi`` option (or the IMPORT's): an http(s)
+URL, or a file on the database server; by default ``<url>/openapi.json``.
+The remote schema name is not used: LIMIT TO and EXCEPT pick tables by name.
+
+For each GET path without ``{placeholders}`` whose answer holds a list of
+objects, a table named after the path's segments (``/v1/books`` ->
+``v1_books``):
+
+* columns: the record's properties; integer -> bigint (integer for int32),
+  number -> double precision, string -> text (date-time -> timestamptz, date
+  -> date), boolean -> boolean, objects and arrays -> jsonb. A filter on a
+  nested field (``owner.login``) adds a column for it (``owner_login``).
+* filters, from each query parameter's ``x-filter`` (vocabulary in
+  mock_service/resources/common.py), else from the names ``{field}``,
+  ``{field}_gte``, ``_gt``, ``_lte``, ``_lt``; text ILIKE tests only where the
+  document says the service compares lower-cased text.
+* sorting, from the ``x-pagination`` sort parameters: ``-field`` values,
+  ``field.desc`` values, or a sort and a direction parameter. Only columns the
+  schema says are always there and never null are sortable.
+* pagination, from ``x-pagination`` (style offset, page, cursor, next_url or
+  link), else from parameter names (limit/offset, page, cursor); page_size is
+  the service's largest page.
+* text sorts and ranges are pushed only under a code point collation: give
+  such columns ``COLLATE "C"`` afterwards (ALTER FOREIGN TABLE ... ALTER
+  COLUMN ... TYPE text COLLATE "C"), or set ``default_collation 'C'`` when the
+  database's collation is C. (A column's COLLATE cannot follow its OPTIONS.)
+
+``/things/{id}`` next to ``/things``, its placeholder a field of the records,
+becomes the ``things`` table's path (``collection_path '/things'``): a query
+with ``WHERE id = ...`` asks for the one record. Other paths with
+placeholders are skipped. The IMPORT's options other than ``openapi`` are
+table options given to every table.
+"""
+import json
+import re
+
+from . import http
+from .errors import FdwError
+from .multicorn_compat import ColumnDefinition, TableDefinition
+from .options import TABLE_OPTIONS, OptionError, parse_table
+from .pushdown import STYLE_WORDS, param_key
+from .urls import endpoint, placeholders
+
+DEFAULT_DOCUMENT = "/openapi.json"
+MAX_REF_DEPTH = 32
+SQL_WILDCARDS = {"any_run": "%", "any_char": "_", "escape": "\\"}
+CONVENTIONS = {"": "eq", "_gte": "ge", "_gt": "gt", "_lte": "le", "_lt": "lt"}
+ORDERED = ("lt", "le", "gt", "ge")
+ALWAYS_SET = ("path", "records_path", "pagination")  # other options only when not the default
+PAGINATION_KEYS = {  # x-pagination key -> table option, per style
+    "offset": {"total": "total_key", "limit_param": "limit_param", "offset_param": "offset_param"},
+    "page": {"total": "total_key", "page_param": "page_param", "limit_param": "limit_param",
+             "first_page": "first_page_number"},
+    "cursor": {"next_cursor": "cursor_path", "cursor_param": "cursor_param",
+               "limit_param": "limit_param"},
+    "next_url": {"next": "next_path", "limit_param": "limit_param"},
+    "link": {"limit_param": "limit_param"},
+}
+
+
+def import_schema(srv_options, options, restriction_type, restricts):
+    """The TableDefinitions of IMPORT FOREIGN SCHEMA (see the module's docstring)."""
+    extra = {name: value for name, value in options.items() if name != "openapi"}
+    unknown = sorted(set(extra) - set(TABLE_OPTIONS))
+    if unknown:
+        raise OptionError('IMPORT FOREIGN SCHEMA: unknown option "%s"; it takes openapi and '
+                          "table options" % unknown[0])
+    location = options.get("openapi") or srv_options.get("openapi") \
+        or endpoint(srv_options.get("url", ""), DEFAULT_DOCUMENT)
+    tables = table_definitions(load(location, srv_options), extra)
+    wanted = set(restricts or ())
+    if restriction_type == "limit":
+        tables = [table for table in tables if table.table_name in wanted]
+    elif restriction_type == "except":
+        tables = [table for table in tables if table.table_name not in wanted]
+    return tables
+
+
+def load(location, srv_options):
+    """The OpenAPI document at an http(s) URL (fetched like any page) or in a file."""
+    if re.match(r"https?://", location, re.IGNORECASE):
+        config = parse_table(dict(srv_options, url=location, path="", collection_path=""), {})
+        document = http.get_json(config, location)
+    else:
+        try:
+            with open(location, encoding="utf-8") as file:
+                document = json.load(file)
+        except (OSError, ValueError) as error:
+            raise FdwError("cannot read the OpenAPI document %s: %s"
+                           % (location, type(error).__name__),
+                           hint="Set the openapi option to a URL or to a JSON file the database "
+                                "server can read.") from None
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        raise FdwError("%s is not an OpenAPI document (it has no paths)" % location,
+                       hint="Set the openapi option to the service's OpenAPI 3 JSON document.")
+    return document
+
+
+def table_definitions(document, extra=None):
+    """A TableDefinition per GET collection endpoint of ``document``, by name."""
+    spec = Spec(document)
+    tables = {}
+    for path, item in document["paths"].items():
+        operation = item.get("get") if isinstance(item, dict) else None
+        if isinstance(operation, dict) and not placeholders(path):
+            table = spec.table(path, operation)
+            if table is not None:
+                tables.setdefault(table.table_name, table)
+    for path, item in document["paths"].items():
+        operation = item.get("get") if isinstance(item, dict) else None
+        if isinstance(operation, dict) and placeholders(path):
+            spec.single_path(tables, path, operation)
+    for table in tables.values():
+        table.options.update(extra or {})
+    return [tables[name] for name in sorted(tables)]
+
+
+def table_name(path):
+    """``/v1/books`` -> ``v1_books``: the path's segments, other characters as ``_``."""
+    segments = [segment for segment in path.split("/") if segment and not placeholders(segment)]
+    return re.sub(r"[^a-z0-9_]", "_", "_".join(segments).lower())
+
+
+def column_type(schema):
+    """The PostgreSQL type of a JSON schema's values."""
+    kind = schema.get("type")
+    if isinstance(kind, list):  # OpenAPI 3.1: ["string", "null"]
+        kind = next((item for item in kind if item != "null"), None)
+    if kind == "integer":
+        return "integer" if schema.get("format") == "int32" else "bigint"
+    if kind == "number":
+        return "double precision"
+    if kind == "boolean":
+        return "boolean"
+    if kind == "string":
+        return {"date-time": "timestamp with time zone", "date": "date"}.get(
+            schema.get("format"), "text")
+    return "jsonb"
+
+
+class Spec:
+    """The document, with $ref resolution, and the rules that read one operation."""
+
+    def __init__(self, document):
+        self.document = document
+
+    def resolve(self, schema, depth=0):
+        """``schema`` with local ``$ref``s followed ({} for one that leads nowhere)."""
+        while isinstance(schema, dict) and "$ref" in schema and depth < MAX_REF_DEPTH:
+            reference = schema["$ref"]
+            if not isinstance(reference, str) or not reference.startswith("#/"):
+                return {}
+            schema = self.document
+            for key in reference[2:].split("/"):
+                key = key.replace("~1", "/").replace("~0", "~")
+                schema = schema.get(key) if isinstance(schema, dict) else None
+            depth += 1
+        return schema if isinstance(schema, dict) else {}
+
+    def answer_schema(self, operation):
+        responses = operation.get("responses") or {}
+        answer = self.resolve(responses.get("200") or responses.get("2XX") or {})
+        content = answer.get("content") or {}
+        media = content.get("application/json") or next(iter(content.values()), {})
+        return self.resolve(media.get("schema")), answer
+
+    def records(self, schema, path):
+        """The object schema of the records at the dotted ``path`` of an answer, or None."""
+        for key in path.split(".") if path else ():
+            schema = self.resolve((schema.get("properties") or {}).get(key))
+        if schema.get("type") != "array":
+            return None
+        items = self.resolve(schema.get("items"))
+        return items if items.get("type") == "object" and items.get("properties") else None
+
+    def find_records(self, schema):
+        """The dotted path of the first list of objects in an answer (at most two levels down)."""
+        if self.records(schema, "") is not None:
+            return ""
+        for name, child in (schema.get("properties") or {}).items():
+            if self.records(schema, name) is not None:
+                return name
+            for inner in (self.resolve(child).get("properties") or {}):
+                if self.records(schema, name + "." + inner) is not None:
+                    return name + "." + inner
+        return None
+
+    def parameters(self, operation):
+        return [parameter for parameter in map(self.resolve, operation.get("parameters") or ())
+                if parameter.get("in") == "query" and parameter.get("name")]
+
+    def table(self, path, operation):
+        """The TableDefinition of one GET operation, or None when it lists no records."""
+        name = table_name(path)
+        schema, answer = self.answer_schema(operation)
+        paging = operation.get("x-pagination") or guess_paging(self, operation, schema, answer)
+        records_path = paging.get("records")
+        if records_path is None:
+            records_path = self.find_records(schema)
+        record = self.records(schema, records_path) if records_path is not None else None
+        if not name or record is None:
+            return None
+        builder = TableBuilder(self, record)
+        for parameter in self.parameters(operation):
+            builder.add_filter(parameter)
+        builder.add_sort(paging, {p["name"]: p for p in self.parameters(operation)})
+        options = {"path": path, "records_path": records_path}
+        options.update(paging_options(paging))
+        options.update(builder.options())
+        if not any(parameter["name"] == "fields" for parameter in self.parameters(operation)):
+            options["fields_param"] = ""
+        options = {option: value for option, value in options.items()
+                   if option in ALWAYS_SET or value != TABLE_OPTIONS[option].default}
+        return TableDefinition(name, columns=builder.columns(), options=options)
+
+    def single_path(self, tables, path, operation):
+        """Make ``/things/{id}`` the path of the ``things`` table, when it names one record."""
+        parent, _, last = path.rstrip("/").rpartition("/")
+        names = placeholders(last)
+        table = tables.get(table_name(parent))
+        if table is None or placeholders(parent) or len(names) != 1 or last != "{%s}" % names[0]:
+            return
+        parameter = next((p for p in map(self.resolve, operation.get("parameters") or ())
+                          if p.get("in") == "path" and p.get("name") == names[0]), {})
+        field = (parameter.get("x-filter") or {}).get("field", names[0])
+        column = next((c.column_name for c in table.columns
+                       if c.options.get("field", c.column_name) == field), None)
+        if column is None or table.options["path"] != parent:
+            return
+        table.options.update(path="%s/{%s}" % (parent, column), collection_path=parent)
+
+
+def guess_paging(spec, operation, schema, answer):
+    """An x-pagination object from parameter names and the answer, for documents without one."""
+    names = {parameter["name"] for parameter in spec.parameters(operation)}
+    size = next((name for name in ("limit", "per_page", "page_size", "size") if name in names), "")
+    if {"limit", "offset"} <= names:
+        return {"style": "offset", "limit_param": "limit", "offset_param": "offset"}
+    if "cursor" in names:
+        return {"style": "cursor", "cursor_param": "cursor", "limit_param": size,
+                "next_cursor": find_property(spec, schema, ("next_cursor", "cursor"))}
+    if "page" in names:
+        return {"style": "page", "page_param": "page", "limit_param": size}
+    if "link" in {header.lower() for header in answer.get("headers") or {}}:
+        return {"style": "link", "limit_param": size}
+    next_path = find_property(spec, schema, ("next",))
+    if next_path:
+        return {"style": "next_url", "next": next_path, "limit_param": size}
+    return {"style": "none"}
+
+
+def find_property(spec, schema, names):
+    """The dotted path of the first property named one of ``names``, at most two levels down."""
+    for name, child in (schema.get("properties") or {}).items():
+        if name in names:
+            return name
+        for inner in (spec.resolve(child).get("properties") or {}):
+            if inner in names:
+                return name + "." + inner
+    return ""
+
+
+def paging_options(paging):
+    """Table options for an x-pagination object."""
+    style = paging.get("style")
+    if style not in PAGINATION_KEYS:
+        return {"pagination": "none"}
+    options = {}
+    for key, option in PAGINATION_KEYS[style].items():
+        if key in paging:
+            options[option] = "" if paging[key] is None else str(paging[key])
+    size = paging.get("max_limit") or paging.get("default_limit")
+    if size:
+        options["page_size"] = str(size)
+    return dict(options, pagination=style)
+
+
+class TableBuilder:
+    """The columns and filter, sort and style options of one table, built from one operation."""
+
+    def __init__(self, spec, record):
+        self.spec = spec
+        self.record = record
+        self.properties = record.get("properties") or {}
+        required = set(record.get("required") or ())
+        self.always = {name for name, schema in self.properties.items()
+                       if name in required and not spec.resolve(schema).get("nullable")}
+        self.missing = set(self.properties) - required
+        self.types = {name: column_type(spec.resolve(schema))
+                      for name, schema in self.properties.items()}
+        self.fields = {name: name for name in self.properties}  # column -> field
+        self.filters = {}  # column -> [filters items]
+        self.sortable = set()
+        self.style = None  # "suffix" or "prefix_op", from the first filter
+        self.op_names = {}
+        self.separator = None
+        self.single_use = False  # a range or text filter the service takes only once
+        self.sort = {}  # sort options
+
+    def column_for(self, field):
+        """The column of a record field (a nested field gets its own column), or None."""
+        if field in self.fields.values():
+            return next(column for column, known in self.fields.items() if known == field)
+        keys = field.split(".")
+        if keys[0] not in self.properties or len(keys) == 1:
+            return None
+        schema = self.spec.resolve(self.properties[keys[0]])
+        for key in keys[1:]:
+            schema = self.spec.resolve((schema.get("properties") or {}).get(key))
+        if not schema:
+            return None
+        column = "_".join(keys)
+        self.fields[column] = field
+        self.types[column] = column_type(schema)
+        return column
+
+    def add_filter(self, parameter):
+        """Read one query parameter's x-filter (or its name) into filters items."""
+        described = parameter.get("x-filter")
+        if described is None:
+            described = convention(parameter["name"], self.properties)
+            if described is None:
+                return
+        column = self.column_for(described.get("field", ""))
+        if column is None or self.types[column] == "jsonb":
+            return
+        style = "prefix_op" if "ops" in described else "suffix"
+        if self.style is None:
+            self.style = style
+        if style != self.style:
+            return
+        name = parameter["name"]
+        if style == "prefix_op":
+            items = self.prefix_op_items(described, name, column)
+        else:
+            items = self.suffix_items(described, name, column)
+        self.filters.setdefault(column, []).extend(
+            item for item in items if item not in self.filters.get(column, []))
+
+    def item(self, key, name, column):
+        """A filters item for operator ``key`` sent as ``name`` (named unless the default)."""
+        word = STYLE_WORDS["suffix"].get(param_key(*key.partition(":")[::2]))
+        default = self.fields[column] if self.style == "prefix_op" else self.fields[column] + word
+        return key if name == default else "%s=%s" % (key, name)
+
+    def suffix_items(self, described, name, column):
+        op = described.get("op")
+        repeat = described.get("repeat")
+        if op == "eq":
+            return [self.item("eq", name, column)] + (
+                [self.item("in", name, column)] if repeat == "any" else [])
+        if op == "in":
+            separator = described.get("separator")
+            if separator is None:
+                return [self.item("in", name, column)]
+            if self.separator not in (None, separator):
+                return []
+            self.separator = separator
+            return [self.item("in:join", name, column)]
+        if repeat != "all":
+            self.single_use = True
+        if op in ORDERED:
+            return [self.item(op, name, column)]
+        key = text_test(described)
+        return [] if key is None else [self.item(key, name, column)]
+
+    def prefix_op_items(self, described, name, column):
+        items = []
+        for op, template in (described.get("ops") or {}).items():
+            key = text_test(dict(described, op=op)) if op == "like" else op
+            word, dot, rest = str(template).partition(".")
+            if key is None or not dot or rest not in ("{value}", "({values})"):
+                continue
+            standard = param_key(*key.partition(":")[::2])
+            if word != STYLE_WORDS["prefix_op"].get(standard):
+                if self.op_names.get(standard, word) != word:
+                    continue
+                self.op_names[standard] = word
+            items.append(self.item(key, name, column))
+        if described.get("repeat") != "all":
+            self.single_use = True
+        return items
+
+    def add_sort(self, paging, parameters):
+        """sort_style and sortable columns from x-pagination's sort_param / order_param."""
+        sort, order = paging.get("sort_param"), paging.get("order_param")
+        if sort and order:
+            values = allowed_values(self.spec, parameters.get(sort))
+            self.sort = {"sort_style": "separate", "sort_param": sort, "direction_param": order}
+        elif sort or order:
+            parameter = parameters.get(sort or order)
+            values = allowed_values(self.spec, parameter)
+            pattern = one_value(self.spec, parameter).get("pattern", "")
+            if any(value.startswith("-") for value in values):
+                self.sort = {"sort_style": "dash", "sort_param": sort or order}
+                values = [value for value in values if not value.startswith("-")]
+            elif "desc" in pattern or any(value.endswith(".desc") for value in values):
+                self.sort = {"sort_style": "dot", "sort_param": sort or order}
+                values = [value.rpartition(".")[0] for value in values if value.endswith(".asc")]
+                if not values:  # no list of keys: the fields the service compares
+                    values = [self.fields[column] for column, items in self.filters.items()
+                              if any(item.partition("=")[0] in ORDERED for item in items)]
+            else:
+                return
+            if not is_list(self.spec, parameter):
+                self.sort["max_sort_keys"] = "1"
+        else:
+            return
+        for value in values:
+            column = self.column_for(value)
+            if column is not None and self.types[column] != "jsonb" \
+                    and value.split(".")[0] in self.always:
+                self.sortable.add(column)
+
+    def columns(self):
+        definitions = []
+        for column, field in self.fields.items():
+            options = {}
+            if field != column:
+                options["field"] = field
+            if self.filters.get(column):
+                options["filters"] = ",".join(self.filters[column])
+            if column in self.sortable:
+                options["sortable"] = "true"
+            definitions.append(ColumnDefinition(column, type_name=self.types[column],
+                                                options=options))
+        return definitions
+
+    def options(self):
+        options = dict(self.sort)
+        if self.style == "prefix_op":
+            options["filter_style"] = "prefix_op"
+        if self.op_names:
+            options["op_names"] = ",".join("%s=%s" % pair for pair in self.op_names.items())
+        if self.separator not in (None, ","):
+            options["separator"] = self.separator
+        if self.single_use:
+            options["repeat_filters"] = "false"
+        if self.missing:
+            options["missing_fields"] = "null"
+        return options
+
+
+def text_test(described):
+    """The filters key (like:form or ilike:form) of an x-filter text test, or None."""
+    op = "like" if described.get("case_sensitive", True) else "ilike"
+    if described.get("op") == "prefix":
+        return op + ":prefix"
+    match = described.get("match")
+    if match in ("contains", "suffix"):
+        return "%s:%s" % (op, match)
+    if match == "pattern":
+        wildcards = described.get("wildcards") or {}
+        if wildcards == {"any_run": "*"}:
+            return op + ":star"
+        if all(wildcards.get(key) == value for key, value in SQL_WILDCARDS.items()):
+            return op
+    return None
+
+
+def convention(name, properties):
+    """An x-filter for a parameter named ``{field}`` or ``{field}_gte`` (and _gt, _lte, _lt)."""
+    for suffix, op in sorted(CONVENTIONS.items(), key=lambda pair: -len(pair[0])):
+        field = name[:len(name) - len(suffix)] if suffix else name
+        if name.endswith(suffix) and field in properties:
+            return {"field": field, "op": op, "repeat": "all"}
+    return None
+
+
+def one_value(spec, parameter):
+    """The schema of one value of a parameter (the items of an array)."""
+    schema = spec.resolve((parameter or {}).get("schema"))
+    return spec.resolve(schema.get("items")) if schema.get("type") == "array" else schema
+
+
+def allowed_values(spec, parameter):
+    return [str(value) for value in one_value(spec, parameter).get("enum") or ()]
+
+
+def is_list(spec, parameter):
+    return spec.resolve((parameter or {}).get("schema")).get("type") == "array"

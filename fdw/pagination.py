@@ -1,0 +1,223 @@
+"""How a scan walks a result's pages: one small strategy per pagination style.
+
+A strategy says what the first request is and, from an answer, what the
+next one is (None when the result is complete). fetch_pages runs the loop
+and does what every style shares: it requests a page only when the one
+before has been consumed, checks each page (http.check_page, the column
+types), caps the pages at ``max_pages``, and calls it a loop when a request
+repeats or a page repeats the one before.
+
+    offset    limit + offset parameters; the only style that can skip rows and
+              stop at a LIMIT exactly, so the only one LIMIT/OFFSET is pushed to
+    page      page number + page size parameters; a short page or the total ends it
+    cursor    a token from the answer (cursor_path) sent back as cursor_param
+    next_url  the next page's URL in the answer (next_path)
+    link      the next page's URL in an RFC 8288 Link header, rel="next"
+    none      one request answers everything
+
+A next page's URL comes from the service, so it must be on the url option's
+scheme, host and port: credentials are never sent anywhere else.
+"""
+import re
+from collections import namedtuple
+
+from . import stats, types
+from .errors import FdwError, excerpt
+from .http import REPEAT_CHECK, check_page, get_answer, is_count, records_of, show
+from .pushdown import page_params, page_windows
+from .records import find, keys_of
+from .urls import follow, origin, request_url
+
+# One request of a scan: ``start`` is the offset of its first record (offset
+# style only, else None), ``count`` the most records it may hold (None: unknown).
+Request = namedtuple("Request", ["url", "start", "count"])
+
+
+def total_of(table, answer):
+    """The match count an answer reports under ``total_key``, or None."""
+    total = find(answer.body, keys_of(table.total_key))
+    return total if is_count(total) else None
+
+
+class Offset:
+    """limit and offset; pages grow (pushdown.page_windows); a short page or the total ends it."""
+
+    def __init__(self, table, base, params, offset=None, limit=None, first_page=None):
+        self.table, self.base, self.params = table, base, params
+        self.windows = page_windows(offset, limit, table.page_size, first_page)
+
+    def first(self):
+        return self.request()
+
+    def request(self):
+        window = next(self.windows, None)
+        if window is None:
+            return None
+        start, count = window
+        page = page_params(start, count, self.table.limit_param, self.table.offset_param)
+        return Request(request_url(self.table, self.params + page, self.base), start, count)
+
+    def next(self, answer, records, request):
+        total = total_of(self.table, answer)
+        if len(records) < request.count or (total is not None
+                                            and request.start + request.count >= total):
+            return None
+        return self.request()
+
+
+class Sized:
+    """What the styles without offsets share: the page size parameter, when there is one."""
+
+    def __init__(self, table, base, params, offset=None, limit=None, first_page=None):
+        self.table, self.base, self.params = table, base, params
+        self.count = table.page_size if table.limit_param else None
+        self.size = [(table.limit_param, str(table.page_size))] if table.limit_param else []
+
+    def request(self, extra=()):
+        return Request(request_url(self.table, self.params + self.size + list(extra), self.base),
+                       None, self.count)
+
+    def first(self):
+        return self.request()
+
+    def follow(self, link, answer, where):
+        """The Request for a next-page URL the service gave; FdwError when it leads elsewhere."""
+        if not isinstance(link, str):
+            raise FdwError("the answer of %s has %s under %s, not a URL"
+                           % (show(self.table, answer.url), excerpt(repr(link), 80), where),
+                           hint="Check the pagination option and the option naming where the "
+                                "next page is.")
+        url = follow(link, answer.url, self.table.credentials.params)
+        if origin(url) != origin(self.table.url):
+            raise FdwError("the answer of %s gives the next page on another host: %s"
+                           % (show(self.table, answer.url), show(self.table, url)),
+                           hint="Requests (and credentials) go only to the scheme, host and port "
+                                "of the url option. Set url to where the service really is.")
+        return Request(url, None, None)
+
+
+class PageNumber(Sized):
+    """page number and page size, from first_page_number; a short page or the total ends it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.number = self.table.first_page_number
+
+    def first(self):
+        return self.request([(self.table.page_param, str(self.number))])
+
+    def next(self, answer, records, request):
+        total = total_of(self.table, answer)
+        pages = self.number - self.table.first_page_number + 1
+        if not records or (self.count and (len(records) < self.count
+                                           or (total is not None and pages * self.count >= total))):
+            return None
+        self.number += 1
+        return self.request([(self.table.page_param, str(self.number))])
+
+
+class Cursor(Sized):
+    """The answer's token at cursor_path, sent back as cursor_param; null or empty ends the scan."""
+
+    def next(self, answer, records, request):
+        cursor = find(answer.body, keys_of(self.table.cursor_path))
+        if cursor is None or cursor == "":
+            return None
+        if not isinstance(cursor, (str, int)) or isinstance(cursor, bool):
+            raise FdwError("the answer of %s has %s under \"%s\", not a cursor"
+                           % (show(self.table, answer.url), excerpt(repr(cursor), 80),
+                              self.table.cursor_path),
+                           hint="Set the cursor_path option to where the next cursor is.")
+        return self.request([(self.table.cursor_param, str(cursor))])
+
+
+class NextUrl(Sized):
+    """The next page's URL at next_path in the answer; null or empty ends the scan."""
+
+    def next(self, answer, records, request):
+        link = find(answer.body, keys_of(self.table.next_path))
+        if link is None or link == "":
+            return None
+        return self.follow(link, answer, '"%s"' % self.table.next_path)
+
+
+class LinkHeader(Sized):
+    """The rel="next" URL of the answer's Link header; none ends the scan."""
+
+    def next(self, answer, records, request):
+        link = next_link(answer.headers.get("Link", ""))
+        return None if link is None else self.follow(link, answer, "the Link header")
+
+
+class Single(Sized):
+    """One request, no paging: a whole result (``none``), or the one record a path names."""
+
+    def __init__(self, table, base, params, offset=None, limit=None, first_page=None):
+        super().__init__(table, base, params)
+        self.size, self.count = [], None
+
+    def next(self, answer, records, request):
+        return None
+
+
+STYLES = {"offset": Offset, "page": PageNumber, "cursor": Cursor, "next_url": NextUrl,
+          "link": LinkHeader, "none": Single}
+
+LINK = re.compile(r'<([^>]*)>((?:\s*;\s*[^;,="]+(?:=(?:"[^"]*"|[^;,"]*))?)*)')
+LINK_PARAM = re.compile(r';\s*([^;,="\s]+)\s*(?:=\s*(?:"([^"]*)"|([^;,"\s]*)))?')
+
+
+def next_link(value):
+    """The URL of the rel="next" link in an RFC 8288 Link header value, or None."""
+    for match in LINK.finditer(value or ""):
+        for name, quoted, plain in LINK_PARAM.findall(match.group(2)):
+            rels = (quoted or plain).lower().split()
+            if name.lower() == "rel" and "next" in rels:
+                return match.group(1).strip()
+    return None
+
+
+
+def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=None, base=None,
+                single=False):
+    """Yield the pages (record lists) matching ``params``, from ``offset``, up to ``limit`` records.
+
+    ``base`` is the URL the parameters go to (default: the table's endpoint);
+    ``single``: it names one record, a 404 meaning none. Lazy: a page is
+    requested only once the previous one has been consumed, so when
+    PostgreSQL stops pulling rows no further request is made. ``offset`` and
+    ``limit`` are honoured by the offset style only (the only one they are
+    pushed to). Each page's values are checked against the ``columns``
+    PostgreSQL reads. Yielding whole pages keeps the per-record cost in C
+    (chain.from_iterable).
+    """
+    check = types.page_checker(table.columns, columns, table.missing_fields)
+    counters = stats.counters(table.stats_name)
+    style = Single if single else STYLES[table.pagination]
+    pages = style(table, base or table.endpoint, params, offset, limit, first_page)
+    request = pages.first()
+    previous, seen = [], set()
+    for number in range(1, table.max_pages + 2):
+        if request is None:
+            return
+        if number > table.max_pages:
+            raise FdwError("the scan of %s needs more than max_pages (%d) pages"
+                           % (show(table, request.url), table.max_pages),
+                           hint="Add a WHERE clause the service can filter on, "
+                                "or raise page_size or max_pages.")
+        answer = get_answer(table, request.url, missing_ok=single)
+        if answer is None:  # a 404 for the one record asked for: there is none
+            return
+        records = records_of(table, answer.body, request.url, single)
+        total = total_of(table, answer) if request.start is not None else None
+        check_page(table, request.url, records, previous, request.start, request.count, total)
+        check(records, show(table, request.url))
+        counters.rows += len(records)
+        yield records
+        seen.add(request.url)
+        request = pages.next(answer, records, request)
+        if request is not None and request.url in seen:
+            raise FdwError("the service's paging is in a loop: %s asks again for %s"
+                           % (show(table, answer.url), show(table, request.url)),
+                           hint="The service sent the same cursor or next page twice.")
+        previous = records[:REPEAT_CHECK]
