@@ -14,6 +14,14 @@ from tools.pgcluster import Cluster  # noqa: E402
 from tools.service import Service  # noqa: E402
 
 WRAPPERS = os.path.join(REPO, "tests", "wrappers")
+WORDS_FILE = "/usr/share/dict/words"  # what the service fixture serves
+
+
+@pytest.fixture(scope="session")
+def words():
+    """The word list, read directly: what every dictionary query is checked against."""
+    with open(WORDS_FILE, encoding="utf-8", newline="\n") as f:
+        return [line.rstrip("\n") for line in f]
 
 
 @pytest.fixture(scope="session")

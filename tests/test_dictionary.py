@@ -10,13 +10,6 @@ import requests
 
 from tools.service import Service
 
-WORDS_FILE = "/usr/share/dict/words"
-
-
-@pytest.fixture(scope="module")
-def words():
-    with open(WORDS_FILE, encoding="utf-8") as f:
-        return [line.rstrip("\n") for line in f]
 
 
 @pytest.fixture(scope="module")

@@ -23,13 +23,6 @@ from fdw.http import check_page, repeats
 from fdw.options import parse_table
 from restcorn_engine import ColumnDefinition
 
-WORDS_FILE = "/usr/share/dict/words"
-
-
-@pytest.fixture(scope="module")
-def words():
-    with open(WORDS_FILE, encoding="utf-8") as f:
-        return [line.rstrip("\n") for line in f]
 
 
 @pytest.fixture(scope="module")

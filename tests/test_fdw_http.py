@@ -3,7 +3,7 @@ import json
 import os
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "engine", "python"))
@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
 
 from fdw import RestFDW  # noqa: E402
+from stub_http import serve  # noqa: E402
 
 # path -> (status, body)
 ANSWERS = {
@@ -45,11 +46,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def stub():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serve(Handler) as url:
+        yield url
 
 
 COLUMNS = {"id": ColumnDefinition("id", 23, -1, "integer", "integer"),

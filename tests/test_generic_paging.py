@@ -7,8 +7,7 @@ there) is shown here with a stub that answers one.
 import json
 import os
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -18,6 +17,7 @@ import pytest  # noqa: E402
 from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
 
 from fdw import RestFDW  # noqa: E402
+from stub_http import serve  # noqa: E402
 from fdw.pagination import next_link  # noqa: E402
 
 RECORDS = [{"id": i, "name": "n%d" % i} for i in range(1, 26)]
@@ -87,11 +87,8 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def stub():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with serve(Handler) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
