@@ -71,6 +71,7 @@ typedef struct RcScanState
 	int			limit;			/* -1: not pushed */
 	int			offset;
 	TupleDesc	desc;
+	int			natts;			/* columns[] length, kept for release after an error */
 	RcColumn   *columns;
 	MemoryContextCallback release;
 } RcScanState;
@@ -629,7 +630,7 @@ rc_release_scan(void *arg)
 	Py_CLEAR(scan->instance);
 	if (scan->columns)
 	{
-		for (i = 0; i < scan->desc->natts; i++)
+		for (i = 0; i < scan->natts; i++)
 			Py_CLEAR(scan->columns[i].key);
 		scan->columns = NULL;
 	}
@@ -660,7 +661,8 @@ rcBeginForeignScan(ForeignScanState *node, int eflags)
 	node->fdw_state = scan;
 
 	scan->instance = Py_NewRef(rc_get_instance(RelationGetRelid(rel)));
-	scan->columns = palloc(sizeof(RcColumn) * scan->desc->natts);
+	scan->columns = palloc0(sizeof(RcColumn) * scan->desc->natts);
+	scan->natts = scan->desc->natts;
 	rc_init_columns(scan->columns, scan->desc, attrs);
 	scan->columns_set = rc_columns_to_python(attrs, scan->desc);
 	scan->sortkeys = rc_sortkeys_to_python(rc_sortkeys_from_nodes(linitial(path_private)));
