@@ -90,15 +90,25 @@ PARAMETERS = _build_parameters()
 PARAMETERS_BY_NAME = {parameter.name: parameter for parameter in PARAMETERS}
 
 
-def parse_words_query(args, max_page_size: int, default_page_size: int) -> WordQuery:
-    """Turn a MultiDict of query parameters into a WordQuery, or raise ParameterError."""
+def check_arguments(args, parameters) -> None:
+    """Reject parameters that are not declared, and repeats of those that are not repeatable.
+
+    ``parameters``: anything with ``name`` and ``repeatable`` (this module's
+    Parameter, or the resources' own).
+    """
+    by_name = {parameter.name: parameter for parameter in parameters}
     for name in args:
-        parameter = PARAMETERS_BY_NAME.get(name)
+        parameter = by_name.get(name)
         if parameter is None:
             raise ParameterError(
-                name, f"unknown parameter {name!r}; known parameters: {', '.join(PARAMETERS_BY_NAME)}")
+                name, f"unknown parameter {name!r}; known parameters: {', '.join(by_name)}")
         if not parameter.repeatable and len(args.getlist(name)) > 1:
             raise ParameterError(name, f"parameter {name!r} may be given only once")
+
+
+def parse_words_query(args, max_page_size: int, default_page_size: int) -> WordQuery:
+    """Turn a MultiDict of query parameters into a WordQuery, or raise ParameterError."""
+    check_arguments(args, PARAMETERS)
 
     query = WordQuery(limit=default_page_size)
     if "fields" in args:

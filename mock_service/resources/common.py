@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, NamedTuple
 
-from ..query import ParameterError, parse_integer
+from ..query import ParameterError, check_arguments, parse_integer  # noqa: F401 (re-exported)
 
 __all__ = ["ParameterError", "parse_integer"]
 
@@ -75,18 +75,6 @@ class Parameter:
             unknown = [op for op in ops if op not in OPS]
             if unknown or "field" not in self.filter:
                 raise ValueError(f"bad x-filter on parameter {self.name!r}: {self.filter!r}")
-
-
-def check_arguments(args, parameters: tuple[Parameter, ...]) -> None:
-    """Reject parameters that are not declared, and repeats of those that are not repeatable."""
-    by_name = {parameter.name: parameter for parameter in parameters}
-    for name in args:
-        parameter = by_name.get(name)
-        if parameter is None:
-            raise ParameterError(
-                name, f"unknown parameter {name!r}; known parameters: {', '.join(by_name)}")
-        if not parameter.repeatable and len(args.getlist(name)) > 1:
-            raise ParameterError(name, f"parameter {name!r} may be given only once")
 
 
 def parse_timestamp(name: str, value: str) -> datetime:
