@@ -1,7 +1,9 @@
 """Fixtures: a real throwaway PostgreSQL cluster with the engine, and the real
 mock service over HTTP. No mocks of either."""
+import contextlib
 import os
 import sys
+import threading
 
 import psycopg
 import pytest
@@ -95,3 +97,19 @@ def connect(cluster):
     yield open_connection
     for conn in opened:
         conn.close()
+
+
+@pytest.fixture
+def cancel_soon(connect):
+    """``with cancel_soon(db):`` cancels db's running statement from another backend after 0.5 s."""
+    @contextlib.contextmanager
+    def cancel(conn, seconds=0.5):
+        pid = conn.value("SELECT pg_backend_pid()")
+        other = connect()
+        timer = threading.Timer(seconds, lambda: other.execute("SELECT pg_cancel_backend(%s)", (pid,)))
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.join()
+    return cancel

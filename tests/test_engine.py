@@ -7,7 +7,6 @@ they get as a NOTICE. A test's connection is a fresh backend.
 import datetime
 import itertools
 import re
-import threading
 import time
 
 import psycopg
@@ -471,16 +470,11 @@ def test_statement_timeout_stops_a_slow_wrapper(db, wrapper, options):
 
 
 @pytest.mark.parametrize("wrapper, options", [("EndlessFDW", "sleep '30'"), ("BusyFDW", "")])
-def test_cancel_stops_a_slow_wrapper(db, connect, wrapper, options):
+def test_cancel_stops_a_slow_wrapper(db, cancel_soon, wrapper, options):
     table = make_table(db, "n bigint, label text", wrapper=wrapper, table_options=options)
-    pid = db.value("SELECT pg_backend_pid()")
-    other = connect()
-    timer = threading.Timer(0.5, lambda: other.execute("SELECT pg_cancel_backend(%s)", (pid,)))
-    timer.start()
     started = time.monotonic()
-    with pytest.raises(psycopg.errors.QueryCanceled, match="user request"):
+    with cancel_soon(db), pytest.raises(psycopg.errors.QueryCanceled, match="user request"):
         db.rows("SELECT * FROM %s" % table)
-    timer.join()
     assert time.monotonic() - started < 5
     assert db.value("SELECT 1") == 1
     # and the same backend's Python still works
