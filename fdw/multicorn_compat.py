@@ -1,17 +1,58 @@
-"""The one place wrappers get the Multicorn API from.
+"""The one place wrappers get the Multicorn API from: the API of the host that loaded them.
 
-Real Multicorn2 when it is installed (its ``multicorn`` package ships with the
-extension), the restcorn engine's own module otherwise. The PyPI package named
-``multicorn`` is unrelated and has no ForeignDataWrapper, so it is skipped.
+Inside a backend running the restcorn engine, the engine has imported
+``restcorn_engine`` before any wrapper, so that is the API, even when
+Multicorn2's Python package is importable too (its exceptions and logging
+would not reach PostgreSQL through the engine). Under real Multicorn2,
+``restcorn_engine`` is not loaded and Multicorn2's ``multicorn`` package is
+the API. Outside any backend (unit tests), the engine's module stands in.
+The PyPI package named ``multicorn`` is unrelated and has no
+ForeignDataWrapper, so it is skipped.
+
+``multicorn2_behaviour()`` says whether the host behaves as Multicorn2 3.2
+does (section 12 of the contract): true under real Multicorn2, and under the
+engine's Multicorn2 stand-in mode. Wrappers ask it where the two hosts give
+different facts (LIMIT offered past filters, lossy qual values, no
+collations, empty columns for whole-row references).
 """
-try:
-    from multicorn import ALL, ANY, ColumnDefinition, ForeignDataWrapper, Qual, SortKey, TableDefinition
-    from multicorn.utils import log_to_postgres
-    ENGINE = "multicorn"
-except ImportError:
+import sys
+
+
+def _engine_api():
     from restcorn_engine import (ALL, ANY, ColumnDefinition, ForeignDataWrapper, Qual, SortKey,
                                  TableDefinition, log_to_postgres)
+    return ALL, ANY, ColumnDefinition, ForeignDataWrapper, Qual, SortKey, TableDefinition, \
+        log_to_postgres
+
+
+if "restcorn_engine" in sys.modules:
+    (ALL, ANY, ColumnDefinition, ForeignDataWrapper, Qual, SortKey, TableDefinition,
+     log_to_postgres) = _engine_api()
     ENGINE = "restcorn"
+else:
+    try:
+        from multicorn import (ALL, ANY, ColumnDefinition, ForeignDataWrapper, Qual, SortKey,
+                               TableDefinition)
+        from multicorn.utils import log_to_postgres
+        ENGINE = "multicorn"
+    except ImportError:
+        (ALL, ANY, ColumnDefinition, ForeignDataWrapper, Qual, SortKey, TableDefinition,
+         log_to_postgres) = _engine_api()
+        ENGINE = "restcorn"
+
+
+def multicorn2_behaviour():
+    """True when the host gives Multicorn2 3.2's facts (real Multicorn2, or the engine's stand-in).
+
+    Asked at each call, not at import: the engine's stand-in mode is a
+    setting that may change between statements.
+    """
+    if ENGINE == "multicorn":
+        return True
+    engine = sys.modules.get("restcorn_engine")
+    check = getattr(engine, "multicorn2_behaviour", None)
+    return bool(check()) if check is not None else False
+
 
 __all__ = ["ALL", "ANY", "ColumnDefinition", "ENGINE", "ForeignDataWrapper", "Qual", "SortKey",
-           "TableDefinition", "log_to_postgres"]
+           "TableDefinition", "log_to_postgres", "multicorn2_behaviour"]
