@@ -10,12 +10,14 @@ from . import faults, resources, synthetic
 from .openapi import build_openapi
 from .query import ParameterError, parse_words_query
 from .request_log import RequestLog
+from .resources import tables
 from .words import WordList
 
 bp = Blueprint("api", __name__)
 
 LOGGED_ENDPOINTS = {"api.all_words", "api.words", "api.synthetic_rows"}
 LOGGED_ENDPOINTS |= resources.register(bp)  # /repos, /books, /countries, /events
+LOGGED_ENDPOINTS |= tables.register(bp)  # /tables/<name>: records a client loads
 
 
 def word_list() -> WordList:
