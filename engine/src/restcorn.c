@@ -18,6 +18,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
@@ -68,8 +69,8 @@ typedef struct RcScanState
 	List	   *qual_meta;		/* per qual: attnum, opname, is_array, use_or */
 	List	   *qual_exprs;		/* the value expressions, from the plan */
 	List	   *qual_states;	/* ... ready to evaluate */
-	int			limit;			/* -1: not pushed */
-	int			offset;
+	int64		limit;			/* -1: not pushed */
+	int64		offset;
 	TupleDesc	desc;
 	int			natts;			/* columns[] length, kept for release after an error */
 	RcColumn   *columns;
@@ -264,11 +265,34 @@ rc_sortkeys_from_nodes(List *nodes)
 	return sortkeys;
 }
 
-/* What a path promises: the sort keys it applies, and a pushed LIMIT/OFFSET. */
-static List *
-rc_path_private(List *sortkeys, int limit, int offset)
+/* An int8 count kept in a plan: a Const, NULL when not pushed (value < 0). */
+static Node *
+rc_count_node(int64 value)
 {
-	return list_make3(rc_sortkeys_to_nodes(sortkeys), makeInteger(limit), makeInteger(offset));
+	return (Node *) makeConst(INT8OID, -1, InvalidOid, sizeof(int64),
+							  Int64GetDatum(value), value < 0, FLOAT8PASSBYVAL);
+}
+
+static int64
+rc_count_value(Node *node)
+{
+	Const	   *c = castNode(Const, node);
+
+	return c->constisnull ? -1 : DatumGetInt64(c->constvalue);
+}
+
+/* A count as Python sees it: an int of any size, or None (value < 0). */
+static PyObject *
+rc_int8_to_python(int64 value)
+{
+	return value >= 0 ? rc_check(PyLong_FromLongLong(value)) : Py_NewRef(Py_None);
+}
+
+/* What a path promises: the sort keys it applies, and a pushed LIMIT/OFFSET (-1: none). */
+static List *
+rc_path_private(List *sortkeys, int64 limit, int64 offset)
+{
+	return list_make3(rc_sortkeys_to_nodes(sortkeys), rc_count_node(limit), rc_count_node(offset));
 }
 
 /*
@@ -513,11 +537,55 @@ rcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 }
 
 /*
- * GetForeignUpperPaths: LIMIT/OFFSET pushdown, under Multicorn2 3.2's
- * conditions: a SELECT with no WHERE clause, constant LIMIT/OFFSET, no
- * WITH TIES, straight from this table (no join, grouping, window or
- * DISTINCT in between) and any ORDER BY fully pushed down. The path replaces
- * PostgreSQL's Limit node, so the wrapper must apply both exactly.
+ * Whether PostgreSQL applies a filter of its own to the scan's rows: a
+ * restriction clause of the base relation (from a WHERE, a view, a subquery
+ * in FROM, a CTE, a JOIN ... ON, wherever it was written). Pseudoconstant
+ * clauses do not count: they become a one-time gate above the whole scan.
+ */
+static bool
+rc_scan_has_filter(RelOptInfo *baserel)
+{
+	ListCell   *lc;
+
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		if (!((RestrictInfo *) lfirst(lc))->pseudoconstant)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A LIMIT or OFFSET expression as a count: true when it can be pushed, with
+ * *value set (-1 for none: absent, NULL or ALL). A value that is not a
+ * constant, or is negative (PostgreSQL's Limit node raises the error), is
+ * not pushed.
+ */
+static bool
+rc_limit_count(Node *node, int64 *value)
+{
+	Const	   *c = (Const *) node;
+
+	*value = -1;
+	if (node == NULL)
+		return true;
+	if (!IsA(c, Const))
+		return false;
+	if (c->constisnull)
+		return true;
+	*value = DatumGetInt64(c->constvalue);
+	return *value >= 0;
+}
+
+/*
+ * GetForeignUpperPaths: LIMIT/OFFSET pushdown, offered to can_limit only
+ * when the Limit node would sit straight on this table's scan with nothing
+ * left for PostgreSQL to filter: a SELECT without row locks or set-returning
+ * functions in the target list, constant non-negative LIMIT/OFFSET (any int8),
+ * no WITH TIES, the input relation this table's own scan (no join, grouping,
+ * window or DISTINCT in between), no restriction clause on it, and any ORDER
+ * BY fully pushed down. The path replaces PostgreSQL's Limit node, so the
+ * wrapper must apply both exactly.
  */
 static void
 rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
@@ -526,10 +594,9 @@ rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 	RcPlanState *state = (RcPlanState *) input_rel->fdw_private;
 	Query	   *parse = root->parse;
 	FinalPathExtraData *final = (FinalPathExtraData *) extra;
-	Const	   *count = (Const *) parse->limitCount;
-	Const	   *offset = (Const *) parse->limitOffset;
-	int			limit_value = -1;
-	int			offset_value = -1;
+	int64		limit_value;
+	int64		offset_value;
+	double		rows;
 	PyObject   *accepted;
 	bool		yes;
 	ForeignPath *path;
@@ -544,31 +611,34 @@ rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 	}
 	if (stage != UPPERREL_FINAL || !final->limit_needed ||
 		parse->commandType != CMD_SELECT || parse->limitOption == LIMIT_OPTION_WITH_TIES ||
-		parse->jointree->quals != NULL || parse->hasTargetSRFs || parse->rowMarks != NIL)
+		parse->hasTargetSRFs || parse->rowMarks != NIL)
 		return;
-	if ((count && (!IsA(count, Const) || count->constisnull)) ||
-		(offset && (!IsA(offset, Const) || offset->constisnull)))
+	if (rc_scan_has_filter(state->base_rel))
 		return;
-	if (count)
-		limit_value = (int) DatumGetInt64(count->constvalue);
-	if (offset)
-		offset_value = (int) DatumGetInt64(offset->constvalue);
+	if (!rc_limit_count(parse->limitCount, &limit_value) ||
+		!rc_limit_count(parse->limitOffset, &offset_value))
+		return;
 
 	accepted = rc_call(state->instance, "can_limit",
-					   Py_BuildValue("(NN)",
-									 limit_value >= 0 ? PyLong_FromLong(limit_value) : Py_NewRef(Py_None),
-									 offset_value >= 0 ? PyLong_FromLong(offset_value) : Py_NewRef(Py_None)),
+					   Py_BuildValue("(NN)", rc_int8_to_python(limit_value),
+									 rc_int8_to_python(offset_value)),
 					   NULL);
 	yes = PyObject_IsTrue(accepted) == 1;
 	Py_DECREF(accepted);
 	if (!yes)
 		return;
 
-	/* A scan of the base table that also applies the limit. */
+	/*
+	 * A scan of the base table that also applies the limit. It is costed
+	 * below the plain scan (rows x width) plus a Limit node, also when the
+	 * limit keeps every row: the wrapper was asked and said yes.
+	 */
+	rows = state->base_rel->rows;
+	if (limit_value >= 0 && (double) limit_value < rows)
+		rows = (double) limit_value;
 	path = create_foreign_upper_path(root, state->base_rel, root->upper_targets[UPPERREL_FINAL],
-									 limit_value >= 0 ? limit_value : state->base_rel->rows,
-									 state->startup_cost,
-									 (limit_value >= 0 ? limit_value : state->base_rel->rows) * state->width,
+									 rows, state->startup_cost,
+									 Max(state->startup_cost, 0.9 * rows * state->width),
 									 NIL, NULL,
 #if PG_VERSION_NUM >= 170000
 									 NIL,
@@ -652,8 +722,8 @@ rcBeginForeignScan(ForeignScanState *node, int eflags)
 	scan->qual_states = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	foreach(lc, (List *) lsecond(plan->fdw_private))
 		attrs = bms_add_member(attrs, lfirst_int(lc));
-	scan->limit = intVal(lsecond(path_private));
-	scan->offset = intVal(lthird(path_private));
+	scan->limit = rc_count_value(lsecond(path_private));
+	scan->offset = rc_count_value(lthird(path_private));
 
 	scan->release.func = rc_release_scan;
 	scan->release.arg = scan;
@@ -717,9 +787,9 @@ rc_scan_kwargs(RcScanState *scan)
 	if (PyList_Size(scan->sortkeys) > 0)
 		rc_kwarg(kwargs, "sortkeys", Py_NewRef(scan->sortkeys));
 	if (scan->limit >= 0)
-		rc_kwarg(kwargs, "limit", PyLong_FromLong(scan->limit));
+		rc_kwarg(kwargs, "limit", rc_int8_to_python(scan->limit));
 	if (scan->offset >= 0)
-		rc_kwarg(kwargs, "offset", PyLong_FromLong(scan->offset));
+		rc_kwarg(kwargs, "offset", rc_int8_to_python(scan->offset));
 	return kwargs;
 }
 
