@@ -327,7 +327,7 @@ rc_requested_sortkeys(PlannerInfo *root, RelOptInfo *baserel, RcPlanState *state
 				key = palloc(sizeof(RcSortKey));
 				key->attnum = var->varattno;
 				key->attname = pstrdup(NameStr(TupleDescAttr(state->desc, var->varattno - 1)->attname));
-				key->is_reversed = pathkey->pk_strategy == BTGreaterStrategyNumber;
+				key->is_reversed = rc_pathkey_descending(pathkey);
 				key->nulls_first = pathkey->pk_nulls_first;
 				key->collate = (OidIsValid(ec->ec_collation) && ec->ec_collation != DEFAULT_COLLATION_OID)
 					? get_collation_name(ec->ec_collation) : NULL;
@@ -461,13 +461,11 @@ rc_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, RcPlanState *stat
 		{
 			ForeignPath *path;
 
-			path = create_foreignscan_path(root, baserel, NULL, rows,
+			path = rc_create_foreignscan_path(root, baserel, NULL, rows,
 										   state->startup_cost,
 										   state->startup_cost + rows * state->width,
 										   NIL, required_outer, NULL,
-#if PG_VERSION_NUM >= 170000
 										   NIL,
-#endif
 										   NIL);
 			paths = lappend(paths, path);
 		}
@@ -495,13 +493,11 @@ rcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	ListCell   *lc;
 
 	paths = lappend(paths,
-					create_foreignscan_path(root, baserel, NULL, baserel->rows,
+					rc_create_foreignscan_path(root, baserel, NULL, baserel->rows,
 											state->startup_cost,
 											baserel->rows * baserel->reltarget->width,
 											NIL, NULL, NULL,
-#if PG_VERSION_NUM >= 170000
 											NIL,
-#endif
 											NIL));
 
 	if (root->query_pathkeys)
@@ -523,12 +519,10 @@ rcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		{
 			ForeignPath *sorted;
 
-			sorted = create_foreignscan_path(root, baserel, NULL, path->path.rows,
+			sorted = rc_create_foreignscan_path(root, baserel, NULL, path->path.rows,
 											 path->path.startup_cost, path->path.total_cost,
 											 sort_pathkeys, NULL, NULL,
-#if PG_VERSION_NUM >= 170000
 											 NIL,
-#endif
 											 rc_path_private(state->sortkeys, -1, -1));
 			sorted->path.param_info = path->path.param_info;
 			add_path(baserel, (Path *) sorted);
@@ -636,13 +630,11 @@ rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 	rows = state->base_rel->rows;
 	if (limit_value >= 0 && (double) limit_value < rows)
 		rows = (double) limit_value;
-	path = create_foreign_upper_path(root, state->base_rel, root->upper_targets[UPPERREL_FINAL],
+	path = rc_create_foreign_upper_path(root, state->base_rel, root->upper_targets[UPPERREL_FINAL],
 									 rows, state->startup_cost,
 									 Max(state->startup_cost, 0.9 * rows * state->width),
 									 NIL, NULL,
-#if PG_VERSION_NUM >= 170000
 									 NIL,
-#endif
 									 rc_path_private(state->sort_pushed_down ? state->sortkeys : NIL,
 													 limit_value, offset_value));
 	add_path(output_rel, (Path *) path);

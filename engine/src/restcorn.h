@@ -25,6 +25,8 @@
 #include "nodes/primnodes.h"
 #include "utils/rel.h"
 
+#include "compat.h"
+
 /* Python before 3.10 */
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *
@@ -85,7 +87,7 @@ typedef struct RcColumn
 /* pyhost.c */
 extern void rc_python_init(void);
 extern PyObject *rc_host_call(const char *function, PyObject *args);
-extern void rc_python_error(void) pg_attribute_noreturn();
+pg_noreturn extern void rc_python_error(void) pg_attribute_noreturn();
 extern PyObject *rc_check(PyObject *result);
 extern PyObject *rc_get_instance(Oid foreigntableid);
 extern PyObject *rc_get_class(const char *class_name);
