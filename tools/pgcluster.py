@@ -23,20 +23,25 @@ def free_port():
 
 
 def pg_bindir():
-    return subprocess.run(["pg_config", "--bindir"], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    """The folder of PostgreSQL's programs: those of the ``pg_config`` named by the
+    environment variable PG_CONFIG (as ``make engine PG_CONFIG=...``), else the PATH's."""
+    return subprocess.run([os.environ.get("PG_CONFIG") or "pg_config", "--bindir"], check=True,
+                          capture_output=True, text=True).stdout.strip()
 
 
 class Cluster:
-    """initdb + pg_ctl start; ``dsn()`` to connect, ``stop()`` to end and remove it."""
+    """initdb + pg_ctl start; ``dsn()`` to connect, ``stop()`` to end and remove it.
 
-    def __init__(self, settings=None, env=None, os_user="postgres"):
+    ``bindir``: the PostgreSQL programs to run (default: ``pg_bindir()``).
+    """
+
+    def __init__(self, settings=None, env=None, os_user="postgres", bindir=None):
         self.port = free_port()
         self.settings = dict(settings or {})
         self.env = dict(env or {})
         self.as_root = os.geteuid() == 0
         self.os_user = os_user if self.as_root else pwd.getpwuid(os.geteuid()).pw_name
-        self.bindir = pg_bindir()
+        self.bindir = bindir or pg_bindir()
         self.base = tempfile.mkdtemp(prefix="restcorn-pg-")
         self.datadir = os.path.join(self.base, "data")
         self.logfile = os.path.join(self.base, "server.log")
