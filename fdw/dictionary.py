@@ -15,6 +15,8 @@ class DictionaryFDW(RestFDW):
         "url": "http://127.0.0.1:9999",
         "path": "/words",
         "page_size": "10000",
+        # The dictionary holds no NULLs; its service sorts them as PostgreSQL does by default.
+        "null_order": "larger",
     }
     default_column_options = {
         "id": {"filters": "eq,in,lt,le,gt,ge", "sortable": "true"},

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from . import auth, types
 from .errors import FdwError
-from .pushdown import (FILTER_STYLES, FORMS, OPERATORS, SORT_STYLES, STYLE_WORDS, FilterStyle,
-                       SortStyle, column_params, param_key)
+from .pushdown import (FILTER_STYLES, FORMS, NULL_ORDERS, OPERATORS, SORT_STYLES, STYLE_WORDS,
+                       FilterStyle, SortStyle, column_params, param_key)
 from .records import WHOLE_RECORD
 from .urls import endpoint, host_of, placeholders, redact
 
@@ -263,6 +263,7 @@ TABLE_OPTIONS = {
     "sort_param": Option(parse_param_name, "order"),
     "direction_param": Option(parse_param_name, ""),
     "max_sort_keys": Option(parse_max_keys, ""),
+    "null_order": Option(choice(*NULL_ORDERS), "unknown"),  # the columns' default
     "fields_param": Option(parse_param_name, "fields"),
     "pagination": Option(choice(*PAGINATION_STYLES), "offset"),
     "limit_param": Option(parse_param_name, "limit"),
@@ -294,6 +295,7 @@ COLUMN_OPTIONS = {
     "field": Option(parse_field, REQUIRED),  # always given: parse_table fills in the column name
     "filters": Option(parse_filters, ""),
     "sortable": Option(parse_bool, "false"),
+    "null_order": Option(choice(*NULL_ORDERS), ABSENT),  # ABSENT: the table's null_order
 }
 
 
@@ -303,6 +305,7 @@ class ColumnConfig:
     field: str          # the record's JSON key, a dotted path (owner.login), or * (the record)
     filters: frozenset  # operators (see pushdown.OPERATORS) the service evaluates for it
     sortable: bool
+    null_order: str     # where the service puts NULLs in a sort: one of pushdown.NULL_ORDERS
     kind: str           # types.INTEGER, TEXT, ...
     type_name: str      # the base type's name, e.g. "integer"
     width: int
@@ -356,11 +359,12 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
     """
     values = parse_all(TABLE_OPTIONS, dict(defaults or {}, **options))
     style = filter_style(values)
+    null_order = values.pop("null_order")
     parsed_columns = {}
     for name, definition in columns.items():
         given = dict({"field": name}, **(column_defaults or {}).get(name, {}))
         given.update(definition.options)
-        parsed_columns[name] = parse_column(name, definition, given, style)
+        parsed_columns[name] = parse_column(name, definition, given, style, null_order)
     url, path = values.pop("url"), values["path"]
     endpoint_url = endpoint(url, path)
     if values["allowed_hosts"] and host_of(endpoint_url) not in values["allowed_hosts"]:
@@ -402,8 +406,11 @@ def filter_style(values):
                        values.pop("repeat_filters"))
 
 
-def parse_column(name, definition, given, style):
-    """The ColumnConfig of one column, its options ``given`` (defaults included)."""
+def parse_column(name, definition, given, style, null_order="unknown"):
+    """The ColumnConfig of one column, its options ``given`` (defaults included).
+
+    ``null_order`` is the table's, for a column without its own.
+    """
     prefix = 'column "%s": ' % name
     column = parse_all(COLUMN_OPTIONS, given, prefix)
     kind = types.kind(definition.base_type_name)
@@ -417,7 +424,8 @@ def parse_column(name, definition, given, style):
         raise OptionError('%soption "filters" %s' % (prefix, error)) from None
     return ColumnConfig(
         name=name, field=key, filters=frozenset(item[0] for item in column["filters"]),
-        sortable=column["sortable"], kind=kind, type_name=definition.base_type_name,
+        sortable=column["sortable"], null_order=column["null_order"] or null_order, kind=kind,
+        type_name=definition.base_type_name,
         width=types.width(definition.base_type_name), params=params)
 
 

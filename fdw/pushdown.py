@@ -55,6 +55,12 @@ FILTER_STYLES = tuple(STYLE_WORDS)
 #   separate  _sort=a,b&_order=asc,desc  (the second parameter is direction_param)
 SORT_STYLES = ("dash", "dot", "separate")
 
+# Where a service puts NULLs when it sorts (the null_order option), in
+# PostgreSQL's terms: as if larger than any value (PostgreSQL's default: last
+# ascending, first descending), as if smaller, always first, always last, or
+# not known (then no sort on the column is pushed).
+NULL_ORDERS = ("larger", "smaller", "first", "last", "unknown")
+
 FIELDS = "fields"
 ORDER = "order"
 LIMIT = "limit"
@@ -198,6 +204,19 @@ def is_code_point_collation(name):
     return name is not None and name.lower() in CODE_POINT_COLLATIONS
 
 
+def nulls_placed_as_asked(null_order, key):
+    """True when a service placing NULLs as ``null_order`` puts them where SortKey ``key`` asks."""
+    if null_order == "larger":
+        return key.nulls_first == key.is_reversed
+    if null_order == "smaller":
+        return key.nulls_first != key.is_reversed
+    if null_order == "first":
+        return key.nulls_first
+    if null_order == "last":
+        return not key.nulls_first
+    return False
+
+
 def exact_order(column, collate, default_collation):
     """True when the service orders ``column`` exactly as PostgreSQL does under ``collate``.
 
@@ -312,15 +331,17 @@ def sortable_prefix(sortkeys, columns, default_collation="", max_keys=None):
     """The longest prefix of ``sortkeys`` the service sorts exactly as PostgreSQL would.
 
     Only columns with ``sortable`` set, and only in an exact order (see
-    exact_order), at most ``max_keys`` of them. ``nulls_first`` is accepted as
-    asked: the service has no NULL ordering parameter, so a sortable column
-    must hold no NULLs (or the service must put them where PostgreSQL does).
+    exact_order), at most ``max_keys`` of them. The service has no NULL
+    ordering parameter, so a key is pushed only when the column's
+    ``null_order`` option says the service puts NULLs where the key asks
+    (``NULLS FIRST`` / ``LAST``, or PostgreSQL's default for its direction).
     """
     prefix = []
     for key in sortkeys[:max_keys]:
         column = columns.get(key.attname)
         if column is None or not column.sortable \
-                or not exact_order(column, key.collate, default_collation):
+                or not exact_order(column, key.collate, default_collation) \
+                or not nulls_placed_as_asked(column.null_order, key):
             break
         prefix.append(key)
     return prefix

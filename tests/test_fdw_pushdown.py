@@ -30,10 +30,11 @@ def table(options=None, **columns):
     return parse_table(dict({"url": "http://svc"}, **(options or {})), definitions)
 
 
-DICT = table(id=("integer", {"filters": ALL_OPS, "sortable": "true"}),
+DICT = table({"null_order": "larger"},
+             id=("integer", {"filters": ALL_OPS, "sortable": "true"}),
              word=("character varying", {"filters": ALL_OPS, "sortable": "true"}),
              note=("text", {}))
-DICT_C = table({"default_collation": "C"},
+DICT_C = table({"default_collation": "C", "null_order": "larger"},
                id=("integer", {"filters": ALL_OPS, "sortable": "true"}),
                word=("character varying", {"filters": ALL_OPS, "sortable": "true"}))
 
@@ -227,8 +228,9 @@ def test_order_params():
 
 # --- can_sort ------------------------------------------------------------------
 
-def key(name, collate=None, reversed_=False):
-    return SortKey(name, 0, reversed_, False, collate)
+def key(name, collate=None, reversed_=False, nulls_first=None):
+    """A SortKey; NULLs where PostgreSQL puts them by default unless ``nulls_first`` says."""
+    return SortKey(name, 0, reversed_, reversed_ if nulls_first is None else nulls_first, collate)
 
 
 @pytest.mark.parametrize("collate, default, pushed", [

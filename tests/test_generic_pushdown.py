@@ -179,8 +179,9 @@ def test_sort_styles(options, expected):
 def test_max_sort_keys_and_no_sort_param():
     columns = {"a": ColumnDefinition("a", 0, -1, "integer", "integer", {"sortable": "true"}),
                "b": ColumnDefinition("b", 0, -1, "integer", "integer", {"sortable": "true"})}
-    assert RestFDW({"url": "http://svc", "max_sort_keys": "1"}, columns).can_sort(KEYS) == KEYS[:1]
-    assert RestFDW({"url": "http://svc", "sort_param": ""}, columns).can_sort(KEYS) == []
+    options = {"url": "http://svc", "null_order": "larger"}
+    assert RestFDW(dict(options, max_sort_keys="1"), columns).can_sort(KEYS) == KEYS[:1]
+    assert RestFDW(dict(options, sort_param=""), columns).can_sort(KEYS) == []
 
 
 def test_fields_param_follows_the_options():

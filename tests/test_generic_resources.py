@@ -22,7 +22,7 @@ RESOURCES = {
         doc jsonb OPTIONS (field '*')
     """, """path '/repos', records_path 'data.items', pagination 'cursor',
             cursor_path 'meta.next_cursor', limit_param 'per_page', page_size '100',
-            filter_style 'prefix_op', sort_style 'dot', fields_param ''"""),
+            filter_style 'prefix_op', sort_style 'dot', fields_param '', null_order 'larger'"""),
     "books": ("""
         id int OPTIONS (filters 'eq,in', sortable 'true'),
         title text OPTIONS (filters 'ilike:contains=title_like', sortable 'true') COLLATE "C",
@@ -33,7 +33,7 @@ RESOURCES = {
         tags text[]
     """, """path '/books', records_path '', pagination 'link', limit_param '_limit',
             page_size '200', sort_style 'separate', sort_param '_sort', direction_param '_order',
-            fields_param ''"""),
+            fields_param '', null_order 'larger'"""),
     "countries": ("""
         code text OPTIONS (filters 'in:join') COLLATE "C",
         name text OPTIONS (filters 'like:prefix=name_startswith', sortable 'true') COLLATE "C",
@@ -45,7 +45,8 @@ RESOURCES = {
         capital jsonb
     """, """path '/countries/{code}', collection_path '/countries', records_path 'results',
             pagination 'page', limit_param 'page_size', page_size '100', total_key 'count',
-            sort_param 'sort', max_sort_keys '1', repeat_filters 'false', fields_param ''"""),
+            sort_param 'sort', max_sort_keys '1', repeat_filters 'false', fields_param '',
+            null_order 'larger'"""),
     "events": ("""
         id int,
         kind text OPTIONS (filters 'eq,in'),
