@@ -32,7 +32,7 @@ from . import cache, stats
 from .errors import FdwError, excerpt
 from .records import find, keys_of, records_in
 from .retry import RETRY_STATUSES, Retryable, retry_after_seconds, with_retries
-from .urls import host_of, redact, request_url
+from .urls import allowed, origin, parse, redact, request_url, show_origin
 
 # A decoded answer: the JSON body, the response headers, the URL it answers, its bytes.
 Answer = namedtuple("Answer", ["body", "headers", "url", "size"])
@@ -100,15 +100,14 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
 
     Else FdwError (Retryable when a retry may help).
     """
-    if table.allowed_hosts and host_of(url) not in table.allowed_hosts:
-        raise FdwError("%s is not on a host that allowed_hosts lists" % show(table, url),
-                       hint="Add the host to the server's allowed_hosts option, "
-                            "or fix the url option.")
+    target = destination(table, url)
     headers = table.headers if etag is None else dict(table.headers, **{"If-None-Match": etag})
     counters.requests += 1
     try:
-        response = pool().request(
-            "GET", url, headers=headers, redirect=False, preload_content=False, retries=False,
+        connection = pool().connection_from_host(target.host, target.port, target.scheme)
+        response = connection.urlopen(
+            "GET", target.target, headers=headers, redirect=False, preload_content=False,
+            retries=False, assert_same_host=False,
             timeout=urllib3.Timeout(connect=table.connect_timeout, read=table.read_timeout))
     except HTTPError as error:
         raise transport_error(table, url, error) from None
@@ -121,6 +120,32 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
         return Answer(body, response.headers, url, size)
     finally:
         response.release_conn()
+
+
+def destination(table, url):
+    """The urls.Target a request for ``url`` connects to; FdwError when it may not go there.
+
+    The same parse decides the check and the connection. Every request stays
+    on the url option's scheme, host and port (which ``allowed_hosts``, when
+    set, must list), so credentials go nowhere else.
+    """
+    try:
+        target = parse(url)
+    except ValueError as error:
+        raise FdwError("the URL %s is refused: it %s" % (show(table, url), error),
+                       hint="URLs with a backslash, user@ credentials, spaces or control "
+                            "characters are never requested.") from None
+    where = target[:3]
+    if table.allowed_hosts and not allowed(where, table.allowed_hosts):
+        raise FdwError("%s is not on a host that allowed_hosts lists" % show(table, url),
+                       hint="Add %s to the server's allowed_hosts option, or fix the url option."
+                            % show_origin(where))
+    if where != origin(table.url):
+        raise FdwError("%s is not on the scheme, host and port of the url option"
+                       % show(table, url),
+                       hint="Requests (and credentials) go only to the url option's "
+                            "scheme, host and port.")
+    return target
 
 
 def decode_answer(table, url, response, counters):

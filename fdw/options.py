@@ -9,14 +9,14 @@ allowed, rather than something silently ignored.
 import re
 from collections import namedtuple
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from . import auth, types
 from .errors import FdwError
 from .pushdown import (FILTER_STYLES, FORMS, NULL_ORDERS, OPERATORS, SORT_STYLES, STYLE_WORDS,
                        FilterStyle, SortStyle, column_params, param_key)
 from .records import WHOLE_RECORD
-from .urls import endpoint, host_of, placeholders, redact
+from .urls import (REFUSED_CHARACTER, allowed, endpoint, origin, parse,
+                   placeholders, redact, show_origin)
 
 HINT = "Change it with ALTER SERVER / ALTER FOREIGN TABLE ... OPTIONS (SET name 'value')."
 
@@ -27,14 +27,14 @@ class OptionError(FdwError):
 
 
 def parse_http_url(value):
+    """An absolute http(s) URL that urls.parse accepts, without a #fragment."""
     try:
-        parts = urlsplit(value)
-        # .port raises ValueError for a port that is not a number in 0-65535.
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError:
-        valid = False
+        parse(value)
+    except ValueError as error:
+        raise ValueError("must be an http:// or https:// URL with a host and no #fragment: "
+                         "it %s" % error) from None
     # A #fragment would swallow the query parameters the wrapper appends.
-    if not valid or "#" in value:
+    if "#" in value:
         raise ValueError("must be an http:// or https:// URL with a host and no #fragment")
     return value
 
@@ -42,6 +42,9 @@ def parse_http_url(value):
 def parse_path(value):
     if "?" in value or "#" in value:
         raise ValueError("must be a path without ? or # (parameters belong in the url option)")
+    if REFUSED_CHARACTER.search(value):
+        raise ValueError("must be a path of printable ASCII characters without spaces "
+                         "or backslashes (percent-encode others)")
     return value
 
 
@@ -188,11 +191,35 @@ def parse_missing_fields(value):
     return value
 
 
+HOST_ENTRY = re.compile(r"(?:(?P<scheme>https?)://)?(?P<host>[^:/\[\]]+|\[[0-9a-f:.]+\])"
+                        r"(?::(?P<port>[0-9]{1,5}))?/?")
+
+
 def parse_hosts(value):
-    hosts = frozenset(host.strip().lower() for host in value.split(",") if host.strip())
-    if value.strip() and not hosts:
-        raise ValueError("must be a comma-separated list of host names")
-    return hosts
+    """``[scheme://]host[:port]`` entries, comma-separated -> frozenset of (scheme, host, port).
+
+    A missing scheme (None) means http or https; a missing port (None) the
+    scheme's default port, 80 or 443: ``api.example.com`` does not allow the
+    host's other ports. Host names are compared lower case.
+    """
+    entries = set()
+    for item in (item.strip().lower() for item in value.split(",")):
+        if not item:
+            continue
+        match = HOST_ENTRY.fullmatch(item)
+        valid = match is not None
+        if valid:
+            scheme, host, port = match.group("scheme", "host", "port")
+            probe = "%s://%s%s" % (scheme or "http", host, ":" + port if port else "")
+            valid = origin(probe) is not None
+        if not valid:
+            raise ValueError("must be a comma-separated list of [scheme://]host[:port] entries, "
+                             "such as api.example.com, https://api.example.com, 127.0.0.1:8080; "
+                             "%s is not one" % item)
+        entries.add((scheme, host, int(port) if port else None))
+    if value.strip() and not entries:
+        raise ValueError("must be a comma-separated list of [scheme://]host[:port] entries")
+    return frozenset(entries)
 
 
 def parse_filters(value):
@@ -235,6 +262,13 @@ def parse_op_names(value):
 
 
 Option = namedtuple("Option", ["parse", "default"])
+
+# Where options may be set (the host enforces it: RestFDW declares them as its
+# server_options and user_mapping_options). Where requests go is the server
+# owner's choice; a user mapping holds credentials and nothing that could
+# send them elsewhere. Every other option is a table or server option.
+SERVER_OPTIONS = ("url", "allowed_hosts")
+USER_MAPPING_OPTIONS = ("token", "api_key", "api_key_header", "api_key_param", "headers")
 REQUIRED = object()
 ABSENT = None  # a default: the option's value is None unless given
 
@@ -284,7 +318,7 @@ TABLE_OPTIONS = {
     "max_pages": Option(parse_positive_int, "10000"),
     "missing_fields": Option(parse_missing_fields, "error"),
     # Access (fdw/auth.py): the secrets belong in the user mapping.
-    "allowed_hosts": Option(parse_hosts, ""),
+    "allowed_hosts": Option(parse_hosts, ""),  # entries (scheme or None, host, port or None)
     "token": Option(auth.parse_secret, ""),
     "api_key": Option(auth.parse_secret, ""),
     "api_key_header": Option(auth.parse_header_name, "X-API-Key"),
@@ -367,9 +401,13 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
         parsed_columns[name] = parse_column(name, definition, given, style, null_order)
     url, path = values.pop("url"), values["path"]
     endpoint_url = endpoint(url, path)
-    if values["allowed_hosts"] and host_of(endpoint_url) not in values["allowed_hosts"]:
-        raise OptionError('option "url" names host "%s", which option "allowed_hosts" does not list'
-                          % host_of(endpoint_url))
+    where = origin(endpoint_url)
+    if where is None:
+        raise OptionError('options "url" and "path" do not make a valid URL: %s'
+                          % redact(endpoint_url))
+    if values["allowed_hosts"] and not allowed(where, values["allowed_hosts"]):
+        raise OptionError('option "url" names %s, which option "allowed_hosts" does not list'
+                          % show_origin(where))
     named = placeholders(path)
     unknown = [name for name in named if name not in parsed_columns]
     if unknown:

@@ -87,7 +87,14 @@ class Sized:
                            % (show(self.table, answer.url), excerpt(repr(link), 80), where),
                            hint="Check the pagination option and the option naming where the "
                                 "next page is.")
-        url = follow(link, answer.url, self.table.credentials.params)
+        try:
+            url = follow(link, answer.url, self.table.credentials.params)
+        except ValueError as error:
+            raise FdwError("the answer of %s gives a next page URL under %s that is refused: it %s"
+                           % (show(self.table, answer.url), where, error),
+                           hint="Next page URLs must be plain http(s) URLs on the url option's "
+                                "host, without a backslash, user@ credentials or spaces.",
+                           detail=excerpt(show(self.table, link), 300)) from None
         if origin(url) != origin(self.table.url):
             raise FdwError("the answer of %s gives the next page on another host: %s"
                            % (show(self.table, answer.url), show(self.table, url)),

@@ -1,5 +1,14 @@
 """Building request URLs, checking where they go, and hiding secrets before a URL is shown.
 
+One reading of a URL, ``parse``, decides both the host a check sees and the
+host a request connects to (http.py connects to ``parse``'s host, port and
+target, never to a URL re-read by another parser). URLs that parsers read
+differently are refused wherever they come from (the url and path options,
+next-page URLs, Link headers, the OpenAPI document's URL): a backslash, a
+user name or password (``user@host``), a control character, whitespace or
+any character outside printable ASCII, a host that is not a plain DNS name
+or IP address, a port outside 1-65535.
+
 Parameter values are always percent-encoded (``quote``, nothing kept as
 "safe"), so a value holding ``&``, ``=``, ``#``, ``%``, ``/`` or quotes can
 never add a parameter or change the path. A value filling a path template
@@ -7,6 +16,7 @@ becomes one path segment the same way, and the segments ``.`` and ``..``
 (which a client or server may resolve) are never made.
 """
 import re
+from collections import namedtuple
 from urllib.parse import (parse_qsl, quote, unquote, urldefrag, urlencode, urljoin, urlsplit,
                           urlunsplit)
 
@@ -17,6 +27,7 @@ SECRET_PARAMS = frozenset({
     "password", "secret", "sig", "signature", "token",
 })
 MASK = "***"
+MAX_URL_LENGTH = 8192  # a URL from the service longer than this is refused (servers' usual limit)
 
 
 def endpoint(url, path=""):
@@ -62,28 +73,95 @@ def fill_template(template, values):
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
+# Where a request goes: scheme and host lower case, the port filled in, and
+# the request target (path and query) sent in the request line.
+Target = namedtuple("Target", ["scheme", "host", "port", "target"])
+REFUSED_CHARACTER = re.compile(r"[^\x21-\x7e]|\\")
+AUTHORITY = re.compile(r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+                       r"(?::(?P<port>[0-9]{1,5}))?")
 
-def origin(url):
-    """(scheme, host, port) of a URL, the port filled in when it is the scheme's default."""
+
+def parse(url):
+    """The Target of an absolute http(s) URL; ValueError saying why when it is refused.
+
+    The one place a URL is read for where it goes (see the module's docstring
+    for what is refused). A #fragment is not part of the target.
+    """
+    if not isinstance(url, str):
+        raise ValueError("is not a text")
+    bad = REFUSED_CHARACTER.search(url)
+    if bad:
+        raise ValueError("holds %s at character %d" % (describe(bad.group()), bad.start() + 1))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
+    if scheme not in DEFAULT_PORTS:
+        raise ValueError("is not an http:// or https:// URL")
+    if "@" in parts.netloc:
+        raise ValueError("holds a user name or password (user@host): credentials belong in "
+                         "the user mapping")
+    authority = AUTHORITY.fullmatch(parts.netloc)
+    if not authority:
+        raise ValueError("has no valid host[:port] (got %s)" % (parts.netloc or "no host"))
+    port = authority.group("port")
+    if port is not None and not 0 < int(port) <= 65535:
+        raise ValueError("has port %s, outside 1-65535" % port)
+    target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    return Target(scheme, authority.group("host").lower(),
+                  int(port) if port else DEFAULT_PORTS[scheme], target)
+
+
+def describe(character):
+    if character == "\\":
+        return "a backslash"
+    if character.isspace():
+        return "whitespace"
+    if ord(character) < 0x20 or ord(character) == 0x7f:
+        return "a control character"
+    return "a character outside printable ASCII (%s)" % ascii(character)
+
+
+def origin(url):
+    """(scheme, host, port) of a URL (by ``parse``); None when the URL is refused."""
+    try:
+        return parse(url)[:3]
+    except ValueError:
+        return None
+
+
+def show_origin(where):
+    """(scheme, host, port) as ``scheme://host:port``."""
+    return "%s://%s:%d" % where
 
 
 def follow(link, current, credential_params=()):
     """The absolute URL of a ``link`` found in the answer to ``current``, without its #fragment.
 
-    The credential parameters the link lacks are added.
+    The credential parameters the link lacks are added. ValueError when the
+    link is longer than MAX_URL_LENGTH or its URL is refused (``parse``).
     """
+    if len(link) > MAX_URL_LENGTH:
+        raise ValueError("is longer than %d characters" % MAX_URL_LENGTH)
+    bad = REFUSED_CHARACTER.search(link)  # before urljoin, which drops some of them
+    if bad:
+        raise ValueError("holds %s at character %d" % (describe(bad.group()), bad.start() + 1))
     url = urldefrag(urljoin(current, link))[0]
+    parse(url)
     present = {name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
     missing = [(name, value) for name, value in credential_params if name not in present]
     return build_url(url, missing)
 
 
-def host_of(url):
-    """The URL's host name, lower case ('' when it has none)."""
-    return (urlsplit(url).hostname or "").lower()
+def allowed(where, entries):
+    """True when the origin ``where`` (scheme, host, port) is one of ``entries``.
+
+    ``entries`` are (scheme or None, host, port or None) as options.parse_hosts
+    makes them: no scheme means http or https; no port means the scheme's
+    default port (80 or 443), never any port.
+    """
+    scheme, host, port = where
+    return any(host == entry_host and scheme == (entry_scheme or scheme)
+               and port == (entry_port or DEFAULT_PORTS[scheme])
+               for entry_scheme, entry_host, entry_port in entries)
 
 
 def redact(url, secret_params=()):

@@ -429,7 +429,8 @@ def test_defaults_of_the_failure_options():
     ({"url": "http://127.0.0.1:1/x#frag"}, 'option "url" must be an http:// or https:// URL'),
     ({"path": "/words?limit=5"}, 'option "path" must be a path without ? or #'),
     ({"allowed_hosts": "example.com"},
-     'option "url" names host "127.0.0.1", which option "allowed_hosts" does not list'),
+     'option "url" names http://127.0.0.1:'),
+    ({"allowed_hosts": "example.com:99999"}, 'option "allowed_hosts" must be a comma-separated'),
     ({"api_key_header": "X Key"}, 'option "api_key_header" must be an HTTP header name'),
 ])
 def test_bad_options_are_errors_naming_them(db, table, options, message):

@@ -257,22 +257,28 @@ def test_server_and_table_options_are_public_so_secrets_belong_in_mappings(clust
 # --- where requests may go ---------------------------------------------------------------------
 
 def test_allowed_hosts(db, setup, service):
-    db.execute("DROP SERVER IF EXISTS fenced_srv, wrong_fence_srv CASCADE")
+    port = service.url.rsplit(":", 1)[1]
+    db.execute("DROP SERVER IF EXISTS fenced_srv, wrong_fence_srv, no_port_srv CASCADE")
     db.execute("CREATE SERVER fenced_srv FOREIGN DATA WRAPPER restcorn "
-               "OPTIONS (wrapper 'fdw.DictionaryFDW', allowed_hosts 'api.example.com, 127.0.0.1')")
-    db.execute("CREATE FOREIGN TABLE secrets.fenced (id int) SERVER fenced_srv "
-               + options(url=service.url))
+               + options(wrapper="fdw.DictionaryFDW", url=service.url,
+                         allowed_hosts="api.example.com, http://127.0.0.1:%s" % port))
+    db.execute("CREATE FOREIGN TABLE secrets.fenced (id int) SERVER fenced_srv")
     assert db.rows("SELECT id FROM secrets.fenced WHERE id = 5") == [(5,)]
 
     db.execute("CREATE SERVER wrong_fence_srv FOREIGN DATA WRAPPER restcorn "
-               "OPTIONS (wrapper 'fdw.DictionaryFDW', allowed_hosts 'api.example.com')")
-    # server options win over table options: a table cannot widen the server's list
-    db.execute("CREATE FOREIGN TABLE secrets.outside (id int) SERVER wrong_fence_srv "
-               + options(url=service.url, allowed_hosts="127.0.0.1"))
+               + options(wrapper="fdw.DictionaryFDW", url=service.url,
+                         allowed_hosts="api.example.com"))
+    db.execute("CREATE FOREIGN TABLE secrets.outside (id int) SERVER wrong_fence_srv")
     diag, _ = error_texts(db.conn, "SELECT id FROM secrets.outside WHERE id = 5")
-    assert diag.message_primary == \
-        'option "url" names host "127.0.0.1", which option "allowed_hosts" does not list'
-    db.execute("DROP SERVER fenced_srv, wrong_fence_srv CASCADE")
+    assert diag.message_primary == ('option "url" names http://127.0.0.1:%s, which option '
+                                    '"allowed_hosts" does not list' % port)
+    # a bare host allows its default ports only, not every service on it
+    db.execute("CREATE SERVER no_port_srv FOREIGN DATA WRAPPER restcorn "
+               + options(wrapper="fdw.DictionaryFDW", url=service.url, allowed_hosts="127.0.0.1"))
+    db.execute("CREATE FOREIGN TABLE secrets.no_port (id int) SERVER no_port_srv")
+    diag, _ = error_texts(db.conn, "SELECT id FROM secrets.no_port WHERE id = 5")
+    assert "does not list" in diag.message_primary
+    db.execute("DROP SERVER fenced_srv, wrong_fence_srv, no_port_srv CASCADE")
 
 
 # --- and the server log ------------------------------------------------------------------------

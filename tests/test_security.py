@@ -1,0 +1,216 @@
+"""Least privilege through PostgreSQL: where requests may go, what a role can read, what is bounded.
+
+Hostile services are stub servers on loopback (tests/stub_http.py and one
+bound to 127.0.0.2): an "elsewhere" server records every request it gets,
+so a test shows that a token never reached it. Everything runs through
+PostgreSQL with the engine, as the superuser or as a role without
+privileges beyond USAGE on one server.
+"""
+import contextlib
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from hypothesis import given, settings, strategies as st
+from urllib3.util import parse_url
+
+from fdw.urls import DEFAULT_PORTS, parse
+
+TOKEN = "tok_Sx7Lq2Wd9Kp4Rm8Z"
+RECORDS = [{"id": i, "name": "n%d" % i} for i in range(1, 6)]
+
+
+def literal(value):
+    return "'%s'" % str(value).replace("'", "''")
+
+
+def options(**values):
+    return "OPTIONS (%s)" % ", ".join("%s %s" % (k, literal(v)) for k, v in values.items())
+
+
+def error_of(db, sql):
+    with pytest.raises(psycopg.Error) as caught:
+        db.execute(sql)
+    return caught.value.diag
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Answers every GET with a page of RECORDS, and keeps what each request carried."""
+
+    def do_GET(self):
+        self.server.seen.append((self.path, self.headers.get("Authorization")))
+        body = json.dumps({"records": RECORDS, "total": len(RECORDS)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def recorder(host="127.0.0.1", handler=Recorder, next_link=None, port=0):
+    """A server on ``host`` (any loopback address) that records requests; yields (url, seen).
+
+    ``next_link`` is what a Paging server gives as the next page.
+    """
+    server = ThreadingHTTPServer((host, port), handler)
+    server.seen = []
+    server.next_link = next_link
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield "http://%s:%d" % (host, server.server_address[1]), server.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def elsewhere():
+    """The hostile host: 127.0.0.2, another port. Nothing may reach it."""
+    with recorder("127.0.0.2") as found:
+        yield found
+
+
+class Paging(BaseHTTPRequestHandler):
+    """A service whose next page (in the body or a Link header) is the hostile URL it is told."""
+
+    def do_GET(self):
+        self.server.seen.append((self.path, self.headers.get("Authorization")))
+        link = self.server.next_link
+        body = {"items": RECORDS, "next": link if self.path.startswith("/body") else None}
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if self.path.startswith("/link"):
+            self.send_header("Link", '<%s>; rel="next"' % link)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server_for(db):
+    """``server_for(name, **options)``: a RestFDW server with a token mapping for the current user."""
+    made = []
+
+    def make(name, **server_options):
+        db.execute("DROP SERVER IF EXISTS %s CASCADE" % name)
+        db.execute("CREATE SERVER %s FOREIGN DATA WRAPPER restcorn %s"
+                   % (name, options(wrapper="fdw.RestFDW", **server_options)))
+        db.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER %s %s"
+                   % (name, options(token=TOKEN)))
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        db.execute("DROP SERVER IF EXISTS %s CASCADE" % name)
+
+
+# --- item 2 of issue 11: one URL parser for checks and connections ----------------------------
+
+def test_backslash_userinfo_url_is_refused_and_the_token_goes_nowhere(db, server_for, elsewhere):
+    """Issue 11's URL: the check read host 127.0.0.1, the connection went to 127.0.0.2."""
+    other, seen = elsewhere
+    with recorder() as (allowed, allowed_seen):
+        port = allowed.rsplit(":", 1)[1]
+        tricky = "%s\\@127.0.0.1:%s/" % (other, port)
+        server_for("tricky_srv", url=tricky, allowed_hosts="127.0.0.1:%s" % port)
+        db.execute("CREATE FOREIGN TABLE tricky (id int, name text) SERVER tricky_srv "
+                   "OPTIONS (fields_param '')")
+        diag = error_of(db, "SELECT * FROM tricky")
+        assert 'option "url"' in diag.message_primary
+        assert "backslash" in diag.message_primary
+        diag = error_of(db, "EXPLAIN SELECT * FROM tricky")
+        assert "backslash" in diag.message_primary
+    assert seen == [] and allowed_seen == []
+
+
+@pytest.mark.parametrize("url", [
+    "http://user:pass@127.0.0.1:1/", "http://127.0.0.1:1/a b", "http://127.0.0.1:1/\x01",
+    "http://127.0.0.1:70000/", "http://127.0.0.1:1/caf\u00e9",
+])
+def test_urls_parsers_read_differently_are_refused(db, server_for, url):
+    server_for("odd_srv", url=url)
+    db.execute("CREATE FOREIGN TABLE odd (id int) SERVER odd_srv")
+    diag = error_of(db, "SELECT * FROM odd")
+    assert diag.message_primary.startswith('option "url" must be an http:// or https:// URL')
+    assert TOKEN not in str(diag.message_primary) + str(diag.message_detail)
+
+
+@pytest.mark.parametrize("where", ["body", "link"])
+@pytest.mark.parametrize("trick", ["{other}\\@127.0.0.1:{port}/{where}?p=2",
+                                   "http://x@127.0.0.1:{port}/{where}?p=2",
+                                   "/{where}\\x?p=2", "//127.0.0.1:{port}/{where} ?p=2"])
+def test_next_page_tricks_are_refused(db, server_for, elsewhere, where, trick):
+    other, seen = elsewhere
+    port = free_port()
+    link = trick.format(other=other, port=port, where=where)
+    with recorder(handler=Paging, next_link=link, port=port) as (url, own_seen):
+        server_for("paging_srv", url=url, allowed_hosts="127.0.0.1:%s" % port)
+        pagination = "next_url" if where == "body" else "link"
+        db.execute("CREATE FOREIGN TABLE paged (id int, name text) SERVER paging_srv %s"
+                   % options(path="/" + where, records_path="items", pagination=pagination,
+                             limit_param="", fields_param=""))
+        diag = error_of(db, "SELECT * FROM paged")
+        assert "next page URL" in diag.message_primary and "refused" in diag.message_primary
+        assert len(own_seen) == 1  # the first page only
+    assert seen == []
+
+
+def test_next_url_with_a_bad_port_is_a_clear_error(db, server_for):
+    with recorder(handler=Paging, next_link="http://127.0.0.1:99999/body?p=2") as (url, own_seen):
+        server_for("badport_srv", url=url)
+        db.execute("CREATE FOREIGN TABLE badport (id int, name text) SERVER badport_srv %s"
+                   % options(path="/body", records_path="items", pagination="next_url",
+                             limit_param="", fields_param=""))
+        diag = error_of(db, "SELECT * FROM badport")
+        assert "port 99999, outside 1-65535" in diag.message_primary
+        assert "Error in python" not in diag.message_primary
+
+
+def test_overlong_next_url_is_refused(db, server_for):
+    with recorder(handler=Paging, next_link="/body?p=" + "x" * 9000) as (url, own_seen):
+        server_for("long_srv", url=url)
+        db.execute("CREATE FOREIGN TABLE longnext (id int, name text) SERVER long_srv %s"
+                   % options(path="/body", records_path="items", pagination="next_url",
+                             limit_param="", fields_param=""))
+        diag = error_of(db, "SELECT * FROM longnext")
+        assert "longer than 8192 characters" in diag.message_primary
+        assert len(own_seen) == 1
+
+
+# The two parsers agree on every URL parse accepts: a property over hostile URL texts.
+URL_PIECES = st.sampled_from(["http://", "https://", "HTTP://", "h", "127.0.0.1", "127.0.0.2",
+                              ":", "80", "55501", "@", "\\", "/", "?", "#", "%2F", "%40", ".",
+                              "[::1]", " ", "\t", "a", "user", "@127.0.0.1", ";", "\u00e9"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(URL_PIECES, min_size=1, max_size=10).map("".join))
+def test_checks_and_connections_read_urls_alike(text):
+    try:
+        target = parse(text)
+    except ValueError:
+        return
+    other = parse_url(text)
+    assert (other.scheme.lower(), (other.host or "").lower(),
+            other.port or DEFAULT_PORTS[target.scheme]) == target[:3]
+    assert urlsplit(text).hostname == target.host.strip("[]")
