@@ -10,8 +10,8 @@ from itertools import chain, islice, repeat
 
 from . import http, openapi
 from .errors import FdwError, report, reported, reports_errors
-from .multicorn_compat import ForeignDataWrapper
-from .options import parse_table
+from .multicorn_compat import ForeignDataWrapper, multicorn2_behaviour
+from .options import SERVER_OPTIONS, USER_MAPPING_OPTIONS, parse_table
 from .pagination import STYLES, fetch_pages
 from .pushdown import (FIRST_PAGE, GROWTH, WHOLE_RESULT, count_params, scan_params, sortable_prefix,
                        template_values)
@@ -31,6 +31,9 @@ class RestFDW(ForeignDataWrapper):
     """
 
     default_options = {}
+    # Where options may be set, enforced by the host (options.py says why).
+    server_options = SERVER_OPTIONS
+    user_mapping_options = USER_MAPPING_OPTIONS
     default_column_options = {}
     size_cache_seconds = 60
 
@@ -96,8 +99,17 @@ class RestFDW(ForeignDataWrapper):
                                self.table.sort.max_keys)
 
     def can_limit(self, limit, offset):
-        """With pushdown, offset style: asked only without WHERE; paging honours limit, offset."""
-        return self.table.pushdown and self.table.pagination == "offset"
+        """True when the scan skips ``offset`` rows and returns at most ``limit`` itself.
+
+        Only with pushdown, in the offset style (the one that can skip rows),
+        and not under a host with Multicorn2 3.2's behaviour: it offers LIMIT
+        past filters in views, subqueries and joins that this wrapper never
+        sees, and the rows PostgreSQL would drop must not count. The engine
+        offers LIMIT only when no filter on the scan is left to PostgreSQL;
+        ``limit`` and ``offset`` are then Python ints of any size (None: none).
+        """
+        return (self.table.pushdown and self.table.pagination == "offset"
+                and not multicorn2_behaviour())
 
     def target(self, quals):
         """(URL, single) the scan's requests go to; None when the path needs an equality it lacks.

@@ -32,6 +32,7 @@ def exact(cluster, service):
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS exact CASCADE")
         conn.execute("DROP SERVER IF EXISTS exact_srv CASCADE")
+        conn.execute("DROP SERVER IF EXISTS exact_dict_srv CASCADE")
         conn.execute("CREATE SCHEMA exact")
         conn.execute("CREATE SERVER exact_srv FOREIGN DATA WRAPPER restcorn "
                      "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % service.url)
@@ -41,10 +42,15 @@ def exact(cluster, service):
         conn.execute("CREATE FOREIGN TABLE exact.repos_unknown_nulls (%s) SERVER exact_srv "
                      "OPTIONS (%s)" % (REPOS_COLUMNS, REPOS_OPTIONS))
         conn.execute("CREATE TABLE exact.local_repos AS SELECT * FROM exact.repos")
+        conn.execute("CREATE SERVER exact_dict_srv FOREIGN DATA WRAPPER restcorn "
+                     "OPTIONS (wrapper 'fdw.DictionaryFDW', url '%s')" % service.url)
+        conn.execute('CREATE FOREIGN TABLE exact.dictionary (id int, word varchar COLLATE "C") '
+                     "SERVER exact_dict_srv")
     yield service
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         conn.execute("DROP SCHEMA exact CASCADE")
         conn.execute("DROP SERVER exact_srv CASCADE")
+        conn.execute("DROP SERVER exact_dict_srv CASCADE")
 
 
 class RequestLog:
@@ -96,3 +102,29 @@ def test_unknown_null_order_pushes_no_sort(db, exact, log):
     sql = "SELECT id, language FROM exact.%s ORDER BY language DESC, id LIMIT 5"
     assert db.rows(sql % "repos_unknown_nulls") == db.rows(sql % "local_repos")
     assert all("order" not in args for args in log.args("/repos"))
+
+
+# --- can_limit --------------------------------------------------------------------------------------
+
+def dictionary_wrapper():
+    from restcorn_engine import ColumnDefinition
+
+    from fdw import DictionaryFDW
+    return DictionaryFDW({}, {"id": ColumnDefinition("id", 23, -1, "integer", "integer"),
+                              "word": ColumnDefinition("word", 1043, -1, "character varying",
+                                                       "character varying")})
+
+
+def test_limit_is_declined_under_multicorn2_behaviour(monkeypatch):
+    """Multicorn2 offers LIMIT past filters in views and subqueries: the wrapper must decline."""
+    from fdw import rest
+    fdw = dictionary_wrapper()
+    assert fdw.can_limit(3, None)
+    assert fdw.can_limit(2 ** 64, 2 ** 40)  # the engine passes exact ints of any size
+    monkeypatch.setattr(rest, "multicorn2_behaviour", lambda: True)
+    assert not fdw.can_limit(3, None)
+
+
+def test_a_limit_beyond_32_bits_is_pushed_whole(db, exact, words):
+    rows = db.rows("SELECT id FROM exact.dictionary OFFSET %d LIMIT 4294967297" % (len(words) - 4))
+    assert rows == [(number,) for number in range(len(words) - 3, len(words) + 1)]
