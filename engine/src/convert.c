@@ -1,11 +1,20 @@
 /*
  * convert.c
- *		Values between PostgreSQL and Python, with Multicorn2's rules.
+ *		Values between PostgreSQL and Python.
  *
- * Into Python (qual values), by the SQL type of the constant: int4 -> int,
+ * Into Python (qual values), by the SQL type of the constant, exactly and
+ * whatever the session's settings: int2/int4/int8 -> int, numeric ->
+ * decimal.Decimal (NaN and infinities too), float4/float8 -> float,
  * text/varchar -> str, char(n) -> str without trailing blanks, bytea -> bytes,
- * numeric -> float, date -> date, timestamp -> datetime (no microseconds),
- * arrays -> list, anything else -> the type's text output.
+ * date -> date, timestamp -> naive datetime, timestamptz -> datetime in UTC
+ * (both with microseconds), arrays -> list, anything else (and dates or
+ * timestamps Python cannot hold) -> the type's text output under fixed
+ * "transmission modes" (DateStyle ISO, IntervalStyle postgres,
+ * extra_float_digits 3), as postgres_fdw sends values to a remote server.
+ * Under restcorn.multicorn2_behaviour the values are Multicorn2 3.2's
+ * instead: int4 -> int, numeric -> float, timestamp -> datetime without
+ * microseconds, anything else -> its text output under the session's
+ * settings.
  *
  * Back to PostgreSQL (rows): None -> NULL; otherwise the value is written as
  * text (numbers by str(), strings as is, sequences as array literals, mappings
@@ -19,10 +28,13 @@
 
 #include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
@@ -30,6 +42,8 @@
 /* datetime.date and datetime.datetime (PostgreSQL's own datetime.h shadows Python's). */
 static PyObject *date_class = NULL;
 static PyObject *datetime_class = NULL;
+static PyObject *utc = NULL;	/* datetime.timezone.utc */
+static PyObject *decimal_class = NULL;
 
 static void
 rc_datetime_init(void)
@@ -37,11 +51,64 @@ rc_datetime_init(void)
 	if (date_class == NULL)
 	{
 		PyObject   *module = rc_check(PyImport_ImportModule("datetime"));
+		PyObject   *timezone = rc_check(PyObject_GetAttrString(module, "timezone"));
 
+		utc = rc_check(PyObject_GetAttrString(timezone, "utc"));
 		date_class = rc_check(PyObject_GetAttrString(module, "date"));
 		datetime_class = rc_check(PyObject_GetAttrString(module, "datetime"));
+		Py_DECREF(timezone);
 		Py_DECREF(module);
 	}
+}
+
+/*
+ * Output functions under fixed settings, as postgres_fdw's
+ * set_transmission_modes: the text of a value must not depend on the
+ * session's DateStyle, IntervalStyle or extra_float_digits. Returns the GUC
+ * nest level to give rc_end_transmission_modes; an ERROR in between is
+ * undone by the transaction's abort.
+ */
+int
+rc_begin_transmission_modes(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	if (rc_multicorn2_behaviour)
+		return nestlevel;		/* Multicorn2 formats by the session's settings */
+	if (DateStyle != USE_ISO_DATES)
+		(void) set_config_option("datestyle", "ISO", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	if (IntervalStyle != INTSTYLE_POSTGRES)
+		(void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	if (extra_float_digits < 3)
+		(void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+void
+rc_end_transmission_modes(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/* A datetime.datetime from broken-down time; NULL (no error) if Python cannot hold it. */
+static PyObject *
+rc_tm_to_datetime(struct pg_tm *tm, fsec_t fsec, bool in_utc)
+{
+	if (tm->tm_year < 1 || tm->tm_year > 9999)
+		return NULL;
+	rc_datetime_init();
+	if (in_utc)
+		return rc_check(PyObject_CallFunction(datetime_class, "iiiiiiiO",
+											 tm->tm_year, tm->tm_mon, tm->tm_mday,
+											 tm->tm_hour, tm->tm_min, tm->tm_sec, (int) fsec,
+											 utc));
+	return rc_check(PyObject_CallFunction(datetime_class, "iiiiiii",
+										 tm->tm_year, tm->tm_mon, tm->tm_mday,
+										 tm->tm_hour, tm->tm_min, tm->tm_sec,
+										 rc_multicorn2_behaviour ? 0 : (int) fsec));
 }
 
 /* Text in the database encoding -> a Python str. len < 0: NUL-terminated. */
@@ -134,14 +201,35 @@ rc_output_to_python(Datum value, Oid typoid)
 	return rc_text_to_python(text, -1);
 }
 
-/* A qual's constant as Python sees it (Multicorn2's choice of types). */
+/*
+ * A qual's constant as Python sees it (see the top of this file). Call
+ * between rc_begin_transmission_modes and rc_end_transmission_modes.
+ */
 PyObject *
 rc_datum_to_python(Datum value, Oid typoid)
 {
+	bool		multicorn2 = rc_multicorn2_behaviour;
+
 	switch (typoid)
 	{
+		case INT2OID:
+			if (multicorn2)
+				break;
+			return rc_check(PyLong_FromLong(DatumGetInt16(value)));
 		case INT4OID:
 			return rc_check(PyLong_FromLong(DatumGetInt32(value)));
+		case INT8OID:
+			if (multicorn2)
+				break;
+			return rc_check(PyLong_FromLongLong(DatumGetInt64(value)));
+		case FLOAT4OID:
+			if (multicorn2)
+				break;
+			return rc_check(PyFloat_FromDouble((double) DatumGetFloat4(value)));
+		case FLOAT8OID:
+			if (multicorn2)
+				break;
+			return rc_check(PyFloat_FromDouble(DatumGetFloat8(value)));
 		case TEXTOID:
 		case VARCHAROID:
 			{
@@ -169,8 +257,21 @@ rc_datum_to_python(Datum value, Oid typoid)
 			{
 				char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out, value));
 				PyObject   *str = rc_text_to_python(text, -1);
-				PyObject   *result = PyFloat_FromString(str);
+				PyObject   *result;
 
+				if (multicorn2)
+					result = PyFloat_FromString(str);
+				else
+				{
+					if (decimal_class == NULL)
+					{
+						PyObject   *module = rc_check(PyImport_ImportModule("decimal"));
+
+						decimal_class = rc_check(PyObject_GetAttrString(module, "Decimal"));
+						Py_DECREF(module);
+					}
+					result = PyObject_CallFunctionObjArgs(decimal_class, str, NULL);
+				}
 				Py_DECREF(str);
 				return rc_check(result);
 			}
@@ -183,22 +284,28 @@ rc_datum_to_python(Datum value, Oid typoid)
 
 				if (DATE_NOT_FINITE(date))
 					break;
-				rc_datetime_init();
 				j2date(date + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+				if (year < 1 || year > 9999)
+					break;
+				rc_datetime_init();
 				return rc_check(PyObject_CallFunction(date_class, "iii", year, month, day));
 			}
 		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
 			{
 				Timestamp	ts = DatumGetTimestamp(value);
 				struct pg_tm tm;
 				fsec_t		fsec;
+				PyObject   *result;
 
-				if (TIMESTAMP_NOT_FINITE(ts) || timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+				if ((typoid == TIMESTAMPTZOID && multicorn2) ||
+					TIMESTAMP_NOT_FINITE(ts) || timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
 					break;
-				rc_datetime_init();
-				return rc_check(PyObject_CallFunction(datetime_class, "iiiiii",
-													 tm.tm_year, tm.tm_mon, tm.tm_mday,
-													 tm.tm_hour, tm.tm_min, tm.tm_sec));
+				/* without a time zone argument, timestamp2tm gives UTC */
+				result = rc_tm_to_datetime(&tm, fsec, typoid == TIMESTAMPTZOID);
+				if (result == NULL)
+					break;
+				return result;
 			}
 		default:
 			if (type_is_array(typoid))

@@ -10,11 +10,13 @@
 #include <signal.h>
 
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -25,6 +27,9 @@
 
 /* restcorn.venv: a virtual environment whose packages the backend imports. */
 static char *rc_venv = NULL;
+
+/* restcorn.multicorn2_behaviour: stand in for Multicorn2 3.2 (for tests). */
+bool		rc_multicorn2_behaviour = false;
 
 static bool python_ready = false;
 static PyObject *host_module = NULL;	/* restcorn_engine.host */
@@ -58,6 +63,11 @@ _PG_init(void)
 							   "Its site-packages are put first on the embedded Python's "
 							   "path when a backend first uses the engine.",
 							   &rc_venv, "", PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("restcorn.multicorn2_behaviour",
+							 "Behave as Multicorn2 3.2 does, for testing wrappers under both hosts.",
+							 "Qual values, collations, LIMIT offers, columns, errors and "
+							 "cancellation as Multicorn2 3.2 gives them.",
+							 &rc_multicorn2_behaviour, false, PGC_USERSET, 0, NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("restcorn");
 #else
@@ -117,7 +127,25 @@ rc_py_interrupt_pending(PyObject *self, PyObject *args)
 	return PyBool_FromLong(QueryCancelPending || ProcDiePending);
 }
 
+static PyObject *
+rc_py_multicorn2_behaviour(PyObject *self, PyObject *args)
+{
+	return PyBool_FromLong(rc_multicorn2_behaviour);
+}
+
+/* PostgreSQL's rule for reading server files (COPY FROM a file, file_fdw). */
+static PyObject *
+rc_py_can_read_server_files(PyObject *self, PyObject *args)
+{
+	return PyBool_FromLong(superuser() ||
+						   has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES));
+}
+
 static PyMethodDef rc_py_methods[] = {
+	{"can_read_server_files", rc_py_can_read_server_files, METH_NOARGS,
+	"True when the current user may read files on the database server."},
+	{"multicorn2_behaviour", rc_py_multicorn2_behaviour, METH_NOARGS,
+	"The setting restcorn.multicorn2_behaviour."},
 	{"log", rc_py_log, METH_VARARGS, "Report a message to PostgreSQL."},
 	{"interrupt_pending", rc_py_interrupt_pending, METH_NOARGS,
 	"True when PostgreSQL wants the current statement to stop."},

@@ -81,6 +81,7 @@ rc_extract_qual(Index relid, Expr *clause, RcQual *qual)
 			return false;
 		qual->attnum = ((Var *) left)->varattno;
 		qual->opname = get_opname(opno);
+		qual->collation = op->inputcollid;
 		qual->value = (Expr *) right;
 		return qual->opname != NULL;
 	}
@@ -96,6 +97,7 @@ rc_extract_qual(Index relid, Expr *clause, RcQual *qual)
 		qual->opname = get_opname(op->opno);
 		qual->is_array = true;
 		qual->use_or = op->useOr;
+		qual->collation = op->inputcollid;
 		qual->value = (Expr *) right;
 		return qual->opname != NULL;
 	}
@@ -163,15 +165,28 @@ rc_attname(TupleDesc desc, AttrNumber attnum)
 	return rc_text_to_python(NameStr(TupleDescAttr(desc, attnum - 1)->attname), -1);
 }
 
-/* A Qual object for one qual whose value is already a Python object (stolen). */
+/*
+ * A Qual object for one qual whose value is already a Python object (stolen).
+ * Under the engine it has a collation attribute: None for a comparison that
+ * is not collatable, else the pg_collation name of its input collation
+ * ("default" for the database's). Multicorn2's Qual has none.
+ */
 PyObject *
 rc_qual_to_python(RcQual *qual, TupleDesc desc, PyObject *value)
 {
+	PyObject   *is_array = qual->is_array ? Py_True : Py_False;
+	PyObject   *use_or = qual->use_or ? Py_True : Py_False;
+	char	   *collation = NULL;
+
+	if (rc_multicorn2_behaviour)
+		return rc_host_call("make_qual",
+							Py_BuildValue("(NsNOO)", rc_attname(desc, qual->attnum),
+										  qual->opname, value, is_array, use_or));
+	if (OidIsValid(qual->collation))
+		collation = get_collation_name(qual->collation);
 	return rc_host_call("make_qual",
-						Py_BuildValue("(NsNOO)", rc_attname(desc, qual->attnum),
-									  qual->opname, value,
-									  qual->is_array ? Py_True : Py_False,
-									  qual->use_or ? Py_True : Py_False));
+						Py_BuildValue("(NsNOOz)", rc_attname(desc, qual->attnum),
+									  qual->opname, value, is_array, use_or, collation));
 }
 
 /* Qual objects for the quals whose value is a constant (planning time). */
@@ -180,6 +195,7 @@ rc_quals_to_python(List *quals, TupleDesc desc, bool only_consts)
 {
 	PyObject   *list = rc_check(PyList_New(0));
 	ListCell   *lc;
+	int			nestlevel = rc_begin_transmission_modes();
 
 	foreach(lc, quals)
 	{
@@ -206,6 +222,7 @@ rc_quals_to_python(List *quals, TupleDesc desc, bool only_consts)
 			rc_python_error();
 		Py_DECREF(item);
 	}
+	rc_end_transmission_modes(nestlevel);
 	return list;
 }
 

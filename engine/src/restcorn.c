@@ -664,8 +664,10 @@ rcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	{
 		RcQual	   *qual = (RcQual *) lfirst(lc);
 
-		qual_meta = lappend(qual_meta, list_make4(makeInteger(qual->attnum), makeString(qual->opname),
-												  makeInteger(qual->is_array), makeInteger(qual->use_or)));
+		qual_meta = lappend(qual_meta,
+							lappend(list_make4(makeInteger(qual->attnum), makeString(qual->opname),
+											   makeInteger(qual->is_array), makeInteger(qual->use_or)),
+									makeInteger((int) qual->collation)));
 		qual_exprs = lappend(qual_exprs, qual->value);
 	}
 	while ((attnum = bms_next_member(state->attrs, attnum)) >= 0)
@@ -740,6 +742,7 @@ rc_scan_quals(ForeignScanState *node, bool evaluate)
 	ListCell   *lm,
 			   *le,
 			   *ls;
+	int			nestlevel = rc_begin_transmission_modes();
 
 	forthree(lm, scan->qual_meta, le, scan->qual_exprs, ls, scan->qual_states)
 	{
@@ -753,6 +756,7 @@ rc_scan_quals(ForeignScanState *node, bool evaluate)
 		qual.opname = strVal(lsecond(meta));
 		qual.is_array = intVal(lthird(meta));
 		qual.use_or = intVal(lfourth(meta));
+		qual.collation = (Oid) intVal(list_nth(meta, 4));
 		if (evaluate || IsA(expr, Const))
 		{
 			bool		isnull;
@@ -767,6 +771,7 @@ rc_scan_quals(ForeignScanState *node, bool evaluate)
 			rc_python_error();
 		Py_DECREF(item);
 	}
+	rc_end_transmission_modes(nestlevel);
 	return list;
 }
 

@@ -38,10 +38,14 @@ Py_NewRef(PyObject *obj)
 #define PyErr_SetInterruptEx(signo) (PyErr_SetInterrupt(), 0)
 #endif
 
+/* restcorn.multicorn2_behaviour: behave as Multicorn2 3.2 does (pyhost.c). */
+extern bool rc_multicorn2_behaviour;
+
 /* A WHERE clause the wrapper may see: column operator value. */
 typedef struct RcQual
 {
 	AttrNumber	attnum;
+	Oid			collation;		/* the comparison's input collation, or InvalidOid */
 	char	   *opname;			/* pg_operator.oprname, commuted if needed */
 	bool		is_array;		/* col op ANY/ALL (array) */
 	bool		use_or;			/* ANY (true) or ALL (false) */
@@ -98,6 +102,8 @@ extern PyObject *rc_options_dict(List *options);
 extern PyObject *rc_text_to_python(const char *s, Py_ssize_t len);
 extern char *rc_python_to_cstring(PyObject *str);
 extern PyObject *rc_datum_to_python(Datum value, Oid typoid);
+extern int	rc_begin_transmission_modes(void);
+extern void rc_end_transmission_modes(int nestlevel);
 extern void rc_init_columns(RcColumn *columns, TupleDesc desc, Bitmapset *needed);
 extern void rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
 						   Datum *values, bool *nulls);

@@ -86,6 +86,8 @@ class CallsFDW(ForeignDataWrapper):
         report("execute", quals, sorted(columns), sortkeys, limit, offset, sorted(kwargs))
         if self.options.get("report_types") == "true":
             report("types", [(q.field_name, type(q.value).__name__, q.value) for q in quals])
+        if self.options.get("report_collations") == "true":
+            report("collations", [(q.field_name, getattr(q, "collation", "absent")) for q in quals])
         fail_at = int(self.options["fail_at_row"]) if "fail_at_row" in self.options else -1
         sleep = float(self.options.get("sleep", "0"))
         order = range(self.rows)

@@ -9,7 +9,8 @@ from collections import namedtuple
 
 __all__ = [
     "ANY", "ALL", "ColumnDefinition", "ForeignDataWrapper", "MulticornException",
-    "Qual", "SortKey", "TableDefinition", "log_to_postgres",
+    "Qual", "SortKey", "TableDefinition", "can_read_server_files", "log_to_postgres",
+    "multicorn2_behaviour",
 ]
 
 ANY = object()
@@ -23,6 +24,13 @@ class Qual:
 
     ``operator`` is the PostgreSQL operator name (``=``, ``~~`` for LIKE...), or
     a tuple ``(operator, use_or)`` for ``col op ANY(array)`` / ``col op ALL(array)``.
+
+    The engine also sets ``collation``: None when the comparison is not
+    collatable (numbers, IS NULL, booleans), else the pg_collation name of the
+    comparison's input collation (``"default"`` for the database's, ``"C"``,
+    ``"en-x-icu"``...). Multicorn2's Qual has no such attribute, and neither
+    has the engine's under ``restcorn.multicorn2_behaviour``: read it with
+    ``getattr(qual, "collation", <unknown>)``.
     """
 
     def __init__(self, field_name, operator, value):
@@ -122,6 +130,31 @@ class MulticornException(Exception):
         self.level = level
         self.hint = hint
         self.detail = detail
+
+
+def multicorn2_behaviour():
+    """The setting ``restcorn.multicorn2_behaviour``: True when the engine stands in for
+    Multicorn2 3.2 (its qual values, collations, LIMIT offers, columns and errors).
+
+    False outside a backend.
+    """
+    try:
+        from _restcorn import multicorn2_behaviour as setting
+    except ImportError:
+        return False
+    return setting()
+
+
+def can_read_server_files():
+    """True when the current user may read files on the database server: a superuser,
+    or a member with the privileges of ``pg_read_server_files`` (PostgreSQL's rule for
+    COPY FROM a file and file_fdw). False outside a backend.
+    """
+    try:
+        from _restcorn import can_read_server_files as check
+    except ImportError:
+        return False
+    return check()
 
 
 def log_to_postgres(message, level=logging.INFO, hint=None, detail=None):

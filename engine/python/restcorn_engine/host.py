@@ -37,8 +37,12 @@ def make_instance(class_name, options, columns):
     return get_class(class_name)(options, definitions)
 
 
-def make_qual(field_name, operator, value, is_array, use_or):
-    return Qual(field_name, (operator, use_or) if is_array else operator, value)
+def make_qual(field_name, operator, value, is_array, use_or, *collation):
+    """A Qual; ``collation`` (a name or None) becomes its attribute when given."""
+    qual = Qual(field_name, (operator, use_or) if is_array else operator, value)
+    if collation:
+        qual.collation = collation[0]
+    return qual
 
 
 def make_sortkey(attname, attnum, is_reversed, nulls_first, collate):
