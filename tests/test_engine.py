@@ -292,7 +292,9 @@ def test_path_keys_give_a_parameterized_nested_loop(db):
     db.execute("ANALYZE local_ids")
     sql = "SELECT l.id, f.name FROM local_ids l JOIN %s f ON f.id = l.id ORDER BY l.id" % table
     plan = db.plan(sql)
-    assert "Nested Loop" in plan and "Filter: (l.id = id)" in plan and "quals=[id = ?]" in plan
+    # PostgreSQL 16 and later print the join clause the other way round.
+    assert "Nested Loop" in plan and "quals=[id = ?]" in plan
+    assert "Filter: (l.id = id)" in plan or "Filter: (id = l.id)" in plan
     db.take_notices()
     assert db.rows(sql) == [(3, "row 00003"), (5, "row 00005"), (8, "row 00008")]
     executes = calls(db, "execute")
