@@ -110,7 +110,7 @@ class Generator:
                 return "%s::varchar" % quote(text)
             if form < 0.2:
                 return "%s::char(3)" % quote(text)
-            if form < 0.3:
+            if form < 0.3 and column == "t":
                 return "%s::name" % quote(text)
             return quote(text)
         if column == "b":
