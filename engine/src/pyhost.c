@@ -170,7 +170,9 @@ rc_signal_handler(int signo)
 
 	if (pg->sa_handler != SIG_DFL && pg->sa_handler != SIG_IGN)
 		pg->sa_handler(signo);
-	PyErr_SetInterruptEx(SIGINT);
+	/* Multicorn2 3.2 does not interrupt Python: PostgreSQL acts when it returns */
+	if (!rc_multicorn2_behaviour)
+		PyErr_SetInterruptEx(SIGINT);
 	errno = save_errno;
 }
 
@@ -380,7 +382,7 @@ rc_python_error(void)
 		Py_XDECREF(value);
 		Py_XDECREF(tb);
 		ereport(level >= 50 ? FATAL : ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
+				(errcode(rc_multicorn2_behaviour ? ERRCODE_INTERNAL_ERROR : ERRCODE_FDW_ERROR),
 				 errmsg("%s", message ? message : ""),
 				 hint ? errhint("%s", hint) : 0,
 				 detail ? errdetail("%s", detail) : 0));
@@ -393,7 +395,7 @@ rc_python_error(void)
 	Py_XDECREF(value);
 	Py_XDECREF(tb);
 	ereport(ERROR,
-			(errcode(ERRCODE_FDW_ERROR),
+			(errcode(rc_multicorn2_behaviour ? ERRCODE_INTERNAL_ERROR : ERRCODE_FDW_ERROR),
 			 errmsg("Error in python: %s", type_name),
 			 errdetail("%s", message),
 			 errdetail_log("%s", traceback)));

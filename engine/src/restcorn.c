@@ -181,7 +181,11 @@ rcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	state->desc = CreateTupleDescCopy(RelationGetDescr(rel));
 	table_close(rel, NoLock);
 
-	/* Columns in the target list and in WHERE; a whole-row reference needs all. */
+	/*
+	 * Columns in the target list and in WHERE; a whole-row reference needs
+	 * all. Multicorn2 3.2 passes no column for it (as for count(*)), and so
+	 * does its stand-in.
+	 */
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &varattnos);
 	foreach(lc, baserel->baserestrictinfo)
 		pull_varattnos((Node *) ((RestrictInfo *) lfirst(lc))->clause, baserel->relid, &varattnos);
@@ -190,7 +194,7 @@ rcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	{
 		AttrNumber	att = attnum + FirstLowInvalidHeapAttributeNumber;
 
-		if (att == 0)
+		if (att == 0 && !rc_multicorn2_behaviour)
 		{
 			for (att = 1; att <= state->desc->natts; att++)
 				state->attrs = bms_add_member(state->attrs, att);
@@ -331,6 +335,9 @@ rc_requested_sortkeys(PlannerInfo *root, RelOptInfo *baserel, RcPlanState *state
 				key->nulls_first = pathkey->pk_nulls_first;
 				key->collate = (OidIsValid(ec->ec_collation) && ec->ec_collation != DEFAULT_COLLATION_OID)
 					? get_collation_name(ec->ec_collation) : NULL;
+				/* Multicorn2 3.2 gives text columns no collation (varchar ones keep it) */
+				if (rc_multicorn2_behaviour && var->vartype == TEXTOID)
+					key->collate = NULL;
 				break;
 			}
 		}
@@ -572,6 +579,29 @@ rc_limit_count(Node *node, int64 *value)
 }
 
 /*
+ * Multicorn2 3.2's rule, for its stand-in: LIMIT/OFFSET are offered whenever
+ * the top query level has no WHERE clause, however the scan is filtered
+ * below it, as constants read as 32-bit ints (a negative one as none).
+ */
+static bool
+rc_multicorn2_limit(Query *parse, int64 *limit_value, int64 *offset_value)
+{
+	Const	   *count = (Const *) parse->limitCount;
+	Const	   *offset = (Const *) parse->limitOffset;
+
+	*limit_value = *offset_value = -1;
+	if (parse->jointree->quals != NULL ||
+		(count && (!IsA(count, Const) || count->constisnull)) ||
+		(offset && (!IsA(offset, Const) || offset->constisnull)))
+		return false;
+	if (count)
+		*limit_value = Max(DatumGetInt32(count->constvalue), -1);
+	if (offset)
+		*offset_value = Max(DatumGetInt32(offset->constvalue), -1);
+	return true;
+}
+
+/*
  * GetForeignUpperPaths: LIMIT/OFFSET pushdown, offered to can_limit only
  * when the Limit node would sit straight on this table's scan with nothing
  * left for PostgreSQL to filter: a SELECT without row locks or set-returning
@@ -607,10 +637,14 @@ rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 		parse->commandType != CMD_SELECT || parse->limitOption == LIMIT_OPTION_WITH_TIES ||
 		parse->hasTargetSRFs || parse->rowMarks != NIL)
 		return;
-	if (rc_scan_has_filter(state->base_rel))
-		return;
-	if (!rc_limit_count(parse->limitCount, &limit_value) ||
-		!rc_limit_count(parse->limitOffset, &offset_value))
+	if (rc_multicorn2_behaviour)
+	{
+		if (!rc_multicorn2_limit(parse, &limit_value, &offset_value))
+			return;
+	}
+	else if (rc_scan_has_filter(state->base_rel) ||
+			 !rc_limit_count(parse->limitCount, &limit_value) ||
+			 !rc_limit_count(parse->limitOffset, &offset_value))
 		return;
 
 	accepted = rc_call(state->instance, "can_limit",
@@ -727,8 +761,16 @@ rcBeginForeignScan(ForeignScanState *node, int eflags)
 	scan->instance = Py_NewRef(rc_get_instance(RelationGetRelid(rel)));
 	scan->columns = palloc0(sizeof(RcColumn) * scan->desc->natts);
 	scan->natts = scan->desc->natts;
-	rc_init_columns(scan->columns, scan->desc, attrs);
 	scan->columns_set = rc_columns_to_python(attrs, scan->desc);
+	if (rc_multicorn2_behaviour)
+	{
+		/* Multicorn2 3.2 converts every column a row has a key for, asked or not */
+		int			att;
+
+		for (att = 1; att <= scan->desc->natts; att++)
+			attrs = bms_add_member(attrs, att);
+	}
+	rc_init_columns(scan->columns, scan->desc, attrs);
 	scan->sortkeys = rc_sortkeys_to_python(rc_sortkeys_from_nodes(linitial(path_private)));
 }
 
@@ -764,6 +806,8 @@ rc_scan_quals(ForeignScanState *node, bool evaluate)
 
 			value = isnull ? Py_NewRef(Py_None) : rc_datum_to_python(datum, exprType((Node *) expr));
 		}
+		else if (rc_multicorn2_behaviour)
+			value = rc_check(PyLong_FromLong(0));	/* what Multicorn2 3.2 shows */
 		else
 			value = rc_check(PyUnicode_FromString("?"));
 		item = rc_qual_to_python(&qual, scan->desc, value);

@@ -9,7 +9,8 @@ import json
 import logging
 import time
 
-from fdw.multicorn_compat import ColumnDefinition, ForeignDataWrapper, TableDefinition, log_to_postgres
+from fdw.multicorn_compat import (ColumnDefinition, ForeignDataWrapper, TableDefinition,
+                                  log_to_postgres, multicorn2_behaviour)
 
 
 def report(what, *args):
@@ -86,6 +87,8 @@ class CallsFDW(ForeignDataWrapper):
         report("execute", quals, sorted(columns), sortkeys, limit, offset, sorted(kwargs))
         if self.options.get("report_types") == "true":
             report("types", [(q.field_name, type(q.value).__name__, q.value) for q in quals])
+        if self.options.get("report_behaviour") == "true":
+            report("behaviour", multicorn2_behaviour())
         if self.options.get("report_collations") == "true":
             report("collations", [(q.field_name, getattr(q, "collation", "absent")) for q in quals])
         fail_at = int(self.options["fail_at_row"]) if "fail_at_row" in self.options else -1
@@ -202,3 +205,24 @@ class LogFDW(ForeignDataWrapper):
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
         log_to_postgres(self.message, self.level, hint="a hint", detail="some detail")
         yield (1, "after")
+
+
+SLEEPS_COMPLETED = []
+
+
+class SleepFDW(ForeignDataWrapper):
+    """Sleeps `sleep` seconds, notes that the sleep completed, yields one row;
+    with `report 'true'`, yields instead how many sleeps completed in this backend."""
+
+    def __init__(self, options, columns):
+        super().__init__(options, columns)
+        self.sleep = float(options.get("sleep", "0"))
+        self.report = options.get("report") == "true"
+
+    def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
+        if self.report:
+            yield (len(SLEEPS_COMPLETED),)
+            return
+        time.sleep(self.sleep)
+        SLEEPS_COMPLETED.append(self.sleep)
+        yield (1,)
