@@ -4,11 +4,17 @@ Requests go through urllib3 (the transport under ``requests``) directly: a
 round trip costs about half as much, and most pushed-down queries are one
 round trip.
 
+Connections come from transport.py, whose sockets wait in slices: each
+request ends within ``request_timeout`` (a total deadline, whatever the
+service sends), a wait without a byte ends after ``read_timeout``, and a
+query cancel or statement_timeout ends a wait under any host.
+
 Every failure is an FdwError naming the URL (secrets in it redacted), the HTTP status
 when there is one, what the service said, and a HINT. A scan never ends
 early with a short result that looks complete: no connection, a timeout, a
 non-2xx status, a redirect, a body cut short, too large, not UTF-8 or not
-JSON, a record that does not fit its columns, a page that repeats the one
+JSON, larger than ``max_response_bytes`` raw or (estimated) once parsed, a
+record that does not fit its columns, a page that repeats the one
 before, more pages than ``max_pages``: each is an ERROR.
 
 Failures that may pass (429, 502, 503, 504, a refused or broken connection)
@@ -28,7 +34,7 @@ import urllib3
 from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionError,
                                 ProtocolError, ReadTimeoutError)
 
-from . import cache, stats
+from . import cache, stats, transport
 from .errors import FdwError, excerpt
 from .records import find, keys_of, records_in
 from .retry import RETRY_STATUSES, Retryable, retry_after_seconds, with_retries
@@ -38,8 +44,6 @@ from .urls import allowed, origin, parse, redact, request_url, show_origin
 Answer = namedtuple("Answer", ["body", "headers", "url", "size"])
 NOT_MODIFIED = "not modified"  # what get_once returns for a 304 to If-None-Match
 
-_pool = None
-
 SERVICE_HINT = "Check the url option and that the service is running."
 READ_CHUNK = 256 * 1024
 ERROR_BODY_BYTES = 64 * 1024  # enough of an error answer to quote from
@@ -47,15 +51,12 @@ REPEAT_CHECK = 100  # records of the page before kept to spot a page that repeat
 
 
 def pool():
-    """The backend's connection pool, created on first use and reused (keep-alive).
+    """The backend's connection pool (transport.py): keep-alive, no cookies, no redirects.
 
-    It keeps no cookies (one backend serves tables with different credentials),
-    follows no redirects and retries nothing itself: retry.py decides.
+    One backend serves tables with different credentials, so nothing is kept
+    between requests but the connections; retry.py decides about retries.
     """
-    global _pool
-    if _pool is None:
-        _pool = urllib3.PoolManager(num_pools=16, maxsize=1, retries=False)
-    return _pool
+    return transport.pool()
 
 
 def show(table, url):
@@ -103,23 +104,24 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
     target = destination(table, url)
     headers = table.headers if etag is None else dict(table.headers, **{"If-None-Match": etag})
     counters.requests += 1
-    try:
-        connection = pool().connection_from_host(target.host, target.port, target.scheme)
-        response = connection.urlopen(
-            "GET", target.target, headers=headers, redirect=False, preload_content=False,
-            retries=False, assert_same_host=False,
-            timeout=urllib3.Timeout(connect=table.connect_timeout, read=table.read_timeout))
-    except HTTPError as error:
-        raise transport_error(table, url, error) from None
-    try:
-        if response.status == 304 and etag is not None:
-            return NOT_MODIFIED
-        if response.status == 404 and missing_ok:
-            return None
-        body, size = decode_answer(table, url, response, counters)
-        return Answer(body, response.headers, url, size)
-    finally:
-        response.release_conn()
+    with transport.deadline(table.request_timeout):
+        try:
+            connection = pool().connection_from_host(target.host, target.port, target.scheme)
+            response = connection.urlopen(
+                "GET", target.target, headers=headers, redirect=False, preload_content=False,
+                retries=False, assert_same_host=False,
+                timeout=urllib3.Timeout(connect=table.connect_timeout, read=table.read_timeout))
+        except HTTPError as error:
+            raise transport_error(table, url, error) from None
+        try:
+            if response.status == 304 and etag is not None:
+                return NOT_MODIFIED
+            if response.status == 404 and missing_ok:
+                return None
+            body, size = decode_answer(table, url, response, counters)
+            return Answer(body, response.headers, url, size)
+        finally:
+            response.release_conn()
 
 
 def destination(table, url):
@@ -244,6 +246,12 @@ def transport_error(table, url, error, while_reading=False):
                          % (show(table, url), table.connect_timeout),
                          hint=SERVICE_HINT, detail=detail)
     if while_reading:
+    if transport.expired():
+        return FdwError("no complete answer from %s within request_timeout (%g s)"
+                        % (show(table, url), table.request_timeout),
+                        hint="The service is too slow or sends its answer too slowly: "
+                             "raise the request_timeout option, or ask for smaller pages.",
+                        detail=detail)
         return Retryable("the connection to %s broke before the whole answer arrived"
                          % show(table, url),
                          hint="The service or the network dropped the connection: try again, "

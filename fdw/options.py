@@ -286,6 +286,7 @@ TABLE_OPTIONS = {
     "pushdown": Option(parse_bool, "true"),
     "connect_timeout": Option(parse_seconds, "5"),
     "read_timeout": Option(parse_seconds, "30"),
+    "request_timeout": Option(parse_seconds, "300"),  # the whole request, first byte to last
     "default_collation": Option(parse_text, ""),
     # How quals, sort keys and pages become parameters (pushdown.py, pagination.py).
     "filter_style": Option(choice(*FILTER_STYLES), "suffix"),
@@ -361,6 +362,7 @@ class TableConfig:
     pushdown: bool
     connect_timeout: float
     read_timeout: float
+    request_timeout: float  # seconds a request may take in all (transport.py)
     default_collation: str
     sort: SortStyle
     fields_param: str   # "" when the service takes no field list

@@ -3,9 +3,9 @@
 Bounded twice: at most ``retries`` more attempts, and never a wait that would
 end past ``max_seconds`` after the first attempt began. Waits double from
 FIRST_WAIT with jitter (so that many backends do not come back in step),
-unless the service says how long with Retry-After. Waiting is time.sleep,
-which a query cancel or statement_timeout interrupts; nothing here catches
-the KeyboardInterrupt that brings.
+unless the service says how long with Retry-After. Waiting is
+interrupts.sleep, which a query cancel or statement_timeout ends under any
+host; nothing here catches the KeyboardInterrupt or Interrupted that brings.
 """
 import math
 import random
@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+from . import interrupts
 from .errors import FdwError
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -51,7 +52,7 @@ def retry_after_seconds(value, now=None):
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
-def with_retries(request, retries, max_seconds, sleep=time.sleep, clock=time.monotonic,
+def with_retries(request, retries, max_seconds, sleep=interrupts.sleep, clock=time.monotonic,
                  rng=random.random):
     """``request()``'s result, calling it again after a Retryable failure while the budget allows.
 

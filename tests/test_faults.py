@@ -1,7 +1,8 @@
 """A service that misbehaves, through PostgreSQL: every fault gives the right rows or a clear ERROR.
 
-Each foreign table picks its fault through its url option
-(``<service>/_fault/<spec>``, see mock_service/faults.py). An ERROR must name
+Each foreign table picks its fault through its path option
+(``/_fault/<spec>/words``, see mock_service/faults.py); the url is the
+server's, as only a server may set it. An ERROR must name
 the URL and the HTTP status where there is one, and carry a HINT; a fault
 that retrying cures must give exactly the rows of a healthy service. The
 last test checks that no backend crashed on the way.
@@ -19,19 +20,19 @@ import requests
 from fdw import types
 from fdw.errors import FdwError
 from fdw.http import check_page, repeats
-from fdw.options import parse_table
+from fdw.options import SERVER_OPTIONS, parse_table
 from restcorn_engine import ColumnDefinition
 
 
 
 @pytest.fixture(scope="module")
-def server(cluster):
+def server(cluster, service):
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS faults CASCADE")
         conn.execute("DROP SERVER IF EXISTS faults_srv CASCADE")
         conn.execute("CREATE SCHEMA faults")
         conn.execute("CREATE SERVER faults_srv FOREIGN DATA WRAPPER restcorn "
-                     "OPTIONS (wrapper 'fdw.DictionaryFDW')")
+                     "OPTIONS (wrapper 'fdw.DictionaryFDW', url %s)" % literal(service.url))
     return "faults_srv"
 
 
@@ -44,16 +45,29 @@ NUMBERS = itertools.count()
 
 @pytest.fixture
 def table(db, server, service):
-    """make(spec=None, columns=..., **options): a new foreign table on the (faulty) service."""
+    """make(spec=None, columns=..., **options): a new foreign table on the (faulty) service.
+
+    Server options (url, allowed_hosts) among ``options`` get the table a server of its own.
+    """
     def make(spec=None, columns='id int, word varchar COLLATE "C"', **options):
-        name = "faults.t%d" % next(NUMBERS)
-        url = service.url if spec is None else "%s/_fault/%s" % (service.url, spec)
-        options = dict({"url": url}, **options)
-        db.execute("CREATE FOREIGN TABLE %s (%s) SERVER %s OPTIONS (%s)" % (
-            name, columns, server,
-            ", ".join("%s %s" % (key, literal(value)) for key, value in options.items())))
+        number = next(NUMBERS)
+        name = "faults.t%d" % number
+        own = {key: options.pop(key) for key in SERVER_OPTIONS if key in options}
+        on = server
+        if own:
+            on = "faults_srv%d" % number
+            db.execute("CREATE SERVER %s FOREIGN DATA WRAPPER restcorn OPTIONS (%s)" % (
+                on, listed(dict({"wrapper": "fdw.DictionaryFDW", "url": service.url}, **own))))
+        if spec is not None:
+            options["path"] = "/_fault/%s/words" % spec
+        db.execute("CREATE FOREIGN TABLE %s (%s) SERVER %s %s" % (
+            name, columns, on, "OPTIONS (%s)" % listed(options) if options else ""))
         return name
     return make
+
+
+def listed(options):
+    return ", ".join("%s %s" % (key, literal(value)) for key, value in options.items())
 
 
 def unique(spec):

@@ -10,6 +10,8 @@ import contextlib
 import json
 import socket
 import threading
+import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from urllib.parse import urlsplit
@@ -214,3 +216,100 @@ def test_checks_and_connections_read_urls_alike(text):
     assert (other.scheme.lower(), (other.host or "").lower(),
             other.port or DEFAULT_PORTS[target.scheme]) == target[:3]
     assert urlsplit(text).hostname == target.host.strip("[]")
+
+
+# --- item 7 of issue 11: time and memory bounded ------------------------------------------------
+
+class EndlessContinue(BaseHTTPRequestHandler):
+    """Answers with ``100 Continue`` status lines, one every 100 ms, for a minute."""
+
+    def do_GET(self):
+        self.server.seen.append((self.path, self.headers.get("Authorization")))
+        for _ in range(600):
+            try:
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.1)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fault_server(db, service):
+    db.execute("DROP SERVER IF EXISTS bounded_srv CASCADE")
+    db.execute("CREATE SERVER bounded_srv FOREIGN DATA WRAPPER restcorn "
+               + options(wrapper="fdw.DictionaryFDW", url=service.url))
+    yield "bounded_srv"
+    db.execute("DROP SERVER IF EXISTS bounded_srv CASCADE")
+
+
+def test_a_byte_a_second_ends_at_request_timeout(db, fault_server):
+    """Issue 11: a drip never trips read_timeout (a byte keeps coming); the deadline ends it."""
+    db.execute("CREATE FOREIGN TABLE drip (id int, word text) SERVER bounded_srv "
+               + options(path="/_fault/drip-100-key-sec1/words", read_timeout="1",
+                         request_timeout="2", retries="0"))
+    diag = error_of(db, "SELECT * FROM drip WHERE id < 50")
+    assert "within request_timeout (2 s)" in diag.message_primary
+    assert "/_fault/drip-100-key-sec1/words" in diag.message_primary
+    assert db.value("SELECT 1") == 1
+
+
+def test_endless_continue_lines_end_at_request_timeout(db):
+    with recorder(handler=EndlessContinue) as (url, seen):
+        db.execute("DROP SERVER IF EXISTS continue_srv CASCADE")
+        db.execute("CREATE SERVER continue_srv FOREIGN DATA WRAPPER restcorn "
+                   + options(wrapper="fdw.RestFDW", url=url))
+        db.execute("CREATE FOREIGN TABLE endless (id int) SERVER continue_srv "
+                   + options(request_timeout="1", read_timeout="5", retries="0"))
+        diag = error_of(db, "SELECT * FROM endless")
+        assert "within request_timeout (1 s)" in diag.message_primary
+        db.execute("DROP SERVER continue_srv CASCADE")
+
+
+def test_request_timeout_is_an_option_with_a_default():
+    from fdw.options import parse_table
+    assert parse_table({"url": "http://svc"}, {}).request_timeout == 300.0
+    with pytest.raises(Exception, match='option "request_timeout" must be a number of seconds'):
+        parse_table({"url": "http://svc", "request_timeout": "0"}, {})
+
+
+def stand_in_available(db):
+    try:
+        db.execute("SHOW restcorn.multicorn2_behaviour")
+        return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.mark.parametrize("spec", ["latency-10000", "drip-200", "429-retry-after-20"])
+def test_statement_timeout_under_the_multicorn2_stand_in(db, fault_server, spec):
+    """Issue 10: a host that does not deliver cancels into Python; waits end by themselves."""
+    if not stand_in_available(db):
+        pytest.skip("the engine has no restcorn.multicorn2_behaviour setting yet")
+    db.execute("CREATE FOREIGN TABLE stuck (id int, word text) SERVER bounded_srv "
+               + options(path="/_fault/%s-key-%s/words" % (spec, uuid.uuid4().hex)))
+    db.execute("SET restcorn.multicorn2_behaviour = on")
+    db.execute("SET statement_timeout = '500ms'")
+    started = time.monotonic()
+    with pytest.raises(psycopg.Error, match="statement timeout"):
+        db.execute("SELECT * FROM stuck WHERE id < 50")
+    assert time.monotonic() - started < 1.5
+    db.execute("RESET statement_timeout")
+    assert db.value("SELECT 1") == 1
+
+
+@pytest.mark.parametrize("spec", ["latency-10000", "drip-200"])
+def test_cancel_under_the_multicorn2_stand_in(db, cancel_soon, fault_server, spec):
+    if not stand_in_available(db):
+        pytest.skip("the engine has no restcorn.multicorn2_behaviour setting yet")
+    db.execute("CREATE FOREIGN TABLE stuck (id int, word text) SERVER bounded_srv "
+               + options(path="/_fault/%s-key-%s/words" % (spec, uuid.uuid4().hex)))
+    db.execute("SET restcorn.multicorn2_behaviour = on")
+    started = time.monotonic()
+    with cancel_soon(db), pytest.raises(psycopg.Error, match="user request"):
+        db.execute("SELECT * FROM stuck WHERE id < 50")
+    assert time.monotonic() - started < 1.5
+    assert db.value("SELECT 1") == 1
