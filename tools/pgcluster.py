@@ -81,8 +81,7 @@ class Cluster:
             os.chown(self.base, user.pw_uid, user.pw_gid)
             self.let_server_read(os.path.join(REPO, "fdw", "__init__.py"))
         os.chmod(self.base, 0o755)
-        self._run("initdb", "-D", self.datadir, "-U", "postgres", "--auth=trust",
-                  "--encoding=UTF8", "--locale=C")
+        self.create_datadir()
         settings = {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self.port),
@@ -105,6 +104,10 @@ class Cluster:
         self.started = True
         return self
 
+    def create_datadir(self):
+        self._run("initdb", "-D", self.datadir, "-U", "postgres", "--auth=trust",
+                  "--encoding=UTF8", "--locale=C")
+
     def dsn(self, dbname="postgres", user="postgres"):
         return "host=127.0.0.1 port=%d dbname=%s user=%s" % (self.port, dbname, user)
 
@@ -126,6 +129,25 @@ class Cluster:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class Standby(Cluster):
+    """A hot standby of a running ``primary``: pg_basebackup, then streaming replication.
+
+    Both listen on loopback; the standby copies the primary's configuration
+    (its own port and socket directory come after) and connects to it as the
+    ``postgres`` role over TCP, which initdb's trust rules allow for
+    replication from 127.0.0.1. ``settings`` are added to the standby's.
+    """
+
+    def __init__(self, primary, settings=None):
+        super().__init__(settings=settings, env=primary.env, os_user=primary.os_user)
+        self.primary = primary
+
+    def create_datadir(self):
+        # -R writes standby.signal and primary_conninfo; -X stream copies the WAL written meanwhile.
+        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
+                  "-D", self.datadir, "-R", "-X", "stream", "-c", "fast", "--no-sync")
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):
