@@ -8,7 +8,14 @@ PY := $(VENV)/bin/python
 PG_CONFIG ?= pg_config
 ENGINE_MAKE := $(MAKE) -C engine with_llvm=no PG_CONFIG=$(PG_CONFIG) PYTHON=$(SYSTEM_PYTHON)
 
-.PHONY: all deps venv engine test demo bench clean
+# The engine is also built and tested against PostgreSQL 16 and 18: relocatable
+# builds that tools/pgversions.py installs into .pg/ (git-ignored, for tests
+# only). A version that cannot be had or built here is skipped with the reason.
+PG_VERSIONS := 16 18
+VERSION_TESTS := tests/test_engine.py tests/test_dictionary.py tests/test_sql_scripts.py \
+	tests/test_pg_dump.py tests/test_versions.py
+
+.PHONY: all deps venv engine engine-versions test test-versions demo bench clean
 
 all: engine venv
 
@@ -28,8 +35,22 @@ engine: deps
 	$(ENGINE_MAKE)
 	$(ENGINE_MAKE) install
 
-test: engine venv
+# Fetch 16 and 18 (once), build the engine against 15, 16 and 18 from a copy
+# of its sources, and install it into 16's and 18's folders.
+engine-versions: deps venv
+	$(PY) -m tools.pgversions setup 15 $(PG_VERSIONS)
+
+test: engine venv engine-versions
 	$(PY) -m pytest -q tests
+	$(MAKE) --no-print-directory test-versions
+
+# The engine's and the dictionary's tests on each of PG_VERSIONS.
+test-versions:
+	@for v in $(PG_VERSIONS); do \
+	  echo "== PostgreSQL $$v: $(VERSION_TESTS)"; \
+	  PG_CONFIG="$$($(PY) -m tools.pgversions pg-config $$v)" $(PY) -m pytest -q -rs $(VERSION_TESTS) \
+	    || exit 1; \
+	done
 
 demo: engine venv
 	$(PY) -m tools.demo
@@ -39,4 +60,4 @@ bench: engine venv
 
 clean:
 	$(ENGINE_MAKE) clean
-	rm -rf $(VENV) bench/results
+	rm -rf $(VENV) bench/results .pg

@@ -2,6 +2,7 @@
 mock service over HTTP. No mocks of either."""
 import contextlib
 import os
+import subprocess
 import sys
 import threading
 
@@ -12,11 +13,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "engine", "python"))
 
-from tools.pgcluster import Cluster  # noqa: E402
+from tools import pgversions  # noqa: E402
+from tools.pgcluster import Cluster, pg_bindir  # noqa: E402
 from tools.service import Service  # noqa: E402
 
 WRAPPERS = os.path.join(REPO, "tests", "wrappers")
 WORDS_FILE = "/usr/share/dict/words"  # what the service fixture serves
+# The wrapper classes the test cluster allows: the project's and the engine tests' own.
+TEST_WRAPPERS = "fdw.RestFDW, fdw.DictionaryFDW, fdw.StatsFDW, engine_test_wrappers.*"
 
 
 @pytest.fixture(scope="session")
@@ -27,19 +31,57 @@ def words():
 
 
 @pytest.fixture(scope="session")
-def cluster():
+def postgresql():
+    """The PostgreSQL installation the session's clusters run: that of the environment's
+    PG_CONFIG (``make test`` sets it for each of tools/pgversions.py's versions), else the
+    PATH's pg_config. A fetched version that could not be set up here skips every test
+    that needs a cluster, with the reason."""
+    config = os.environ.get("PG_CONFIG") or "pg_config"
+    reason = pgversions.unavailable(config)
+    if reason:
+        pytest.skip(reason)
+    bindir = pg_bindir()
+    pkglibdir = subprocess.run([config, "--pkglibdir"], check=True, capture_output=True,
+                               text=True).stdout.strip()
+    return {"pg_config": config, "bindir": bindir,
+            "fetched": pgversions.fetched_major(config) is not None,
+            "pg_cron": os.path.exists(os.path.join(pkglibdir, "pg_cron.so"))}
+
+
+@pytest.fixture(scope="session")
+def cluster(postgresql):
     """One cluster for the session: the engine finds the venv and the test wrappers."""
-    settings = {
-        "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
-        "shared_preload_libraries": "'pg_cron'",
-        "cron.database_name": "'postgres'",
-        "cron.use_background_workers": "on",
-    }
-    with Cluster(settings=settings, env={"PYTHONPATH": WRAPPERS}) as pg:
+    settings = {"restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
+                "restcorn.wrappers": "'%s'" % TEST_WRAPPERS}
+    if postgresql["pg_cron"]:
+        settings.update({
+            "shared_preload_libraries": "'pg_cron'",
+            "cron.database_name": "'postgres'",
+            "cron.use_background_workers": "on",
+        })
+    pg = Cluster(settings=settings, env={"PYTHONPATH": WRAPPERS}, bindir=postgresql["bindir"])
+    try:
+        pg.start()
+    except RuntimeError as exc:
+        pg.stop()
+        if postgresql["fetched"]:
+            pytest.skip("the server of %s does not start here: %s" % (postgresql["pg_config"], exc))
+        raise
+    try:
         with psycopg.connect(pg.dsn(), autocommit=True) as conn:
             conn.execute("CREATE EXTENSION restcorn")
             conn.execute("CREATE EXTENSION pg_trgm")
         yield pg
+    finally:
+        pg.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cron(postgresql, cluster):
+    """For tests of the pg_cron schedule: skips where the installation has no pg_cron
+    (Debian packages it for its own PostgreSQL 15 only)."""
+    if not postgresql["pg_cron"]:
+        pytest.skip("pg_cron is not installed for %s" % postgresql["pg_config"])
 
 
 @pytest.fixture(scope="session")

@@ -239,14 +239,14 @@ def test_readers_are_not_blocked_by_a_concurrent_refresh(dsn, words):
 # schedule.sql and unschedule.sql
 
 
-def test_schedule_needs_the_cron_database(dsn):
+def test_schedule_needs_the_cron_database(dsn, pg_cron):
     result = psql(dsn, "schedule.sql", check=False)
     assert result.returncode != 0
     assert 'pg_cron schedules jobs from database "postgres", not "%s"' % DATABASE in result.stderr
 
 
 @pytest.fixture
-def cron_db(cluster, service):
+def cron_db(cluster, service, pg_cron):
     """Database postgres (cron.database_name) with the scripts run; all removed afterwards."""
     dsn = cluster.dsn()
     with connect(dsn) as conn:
