@@ -8,12 +8,16 @@ so the wrapper accepts them anywhere, but nowhere else are they private.
 
 Secrets are sent in headers unless ``api_key_param`` asks for a query
 parameter, and every text that leaves the wrapper (error messages, EXPLAIN)
-has them masked: URLs by urls.redact, everything else by ``mask``.
+has them masked: URLs by urls.redact, everything else by ``mask``. The
+values of ``headers`` entries whose names say they carry a credential
+(Authorization, Cookie, X-Api-Key, X-Auth-Token, ...: SECRET_HEADER) are
+secrets too, so a user mapping may hold a service's own credential header.
 
-Where they may go: ``allowed_hosts``, a server option, lists the hosts a
-table's url may name. Server options override table options, so a table
-owner cannot widen it; a role's own user mapping can, but then only that
-role's own secrets are at stake. Redirects are never followed (http.py).
+Where they may go: only to the scheme, host and port of the url option,
+which only a server may set (options.SERVER_OPTIONS, enforced by the host),
+as ``allowed_hosts`` is; a user mapping may set the credentials and headers
+only. Every request is checked against the url's origin (http.destination),
+and redirects are never followed.
 """
 import re
 from dataclasses import dataclass, field
@@ -23,7 +27,12 @@ from .urls import MASK
 
 # The options credentials() takes, and those whose values are never echoed, even malformed.
 CREDENTIAL_OPTIONS = ("token", "api_key", "api_key_header", "api_key_param")
-SECRET_OPTIONS = ("token", "api_key")
+SECRET_OPTIONS = ("token", "api_key", "headers")
+# Header names whose values are credentials, masked like tokens.
+SECRET_HEADER = re.compile(r"authorization|proxy-authorization|cookie|"
+                           r".*(key|token|secret|auth|password|passwd|session|signature|"
+                           r"credential).*", re.IGNORECASE)
+PARTIAL = 4  # a cut text's first or last characters that are this much of a secret are masked
 
 # A header value must be visible ASCII (RFC 9110), or requests refuses it with
 # an exception that quotes the value.
@@ -65,11 +74,32 @@ def credentials(token="", api_key="", api_key_header="X-API-Key", api_key_param=
                        secret_params=(api_key_param,) if api_key_param else ())
 
 
+def header_secrets(headers):
+    """The values of the ``headers`` whose names are credential names (SECRET_HEADER)."""
+    return tuple(value for name, value in headers.items()
+                 if value and SECRET_HEADER.fullmatch(name))
+
+
 def mask(text, secrets):
-    """``text`` with each secret, as is or percent-encoded, replaced by ``***``; None stays None."""
+    """``text`` with each secret, as is or percent-encoded, replaced by ``***``; None stays None.
+
+    A text cut before it was masked may begin with the end of a secret or end
+    with its start (before a "..."): PARTIAL or more such characters are masked
+    too. Texts are masked before they are cut (errors.excerpt after mask).
+    """
     if text is None:
         return None
     forms = {form for secret in secrets for form in (secret, quote(secret, safe=""))}
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, MASK)
+    for form in forms:
+        body, dots, _ = (text[:-3], "...", None) if text.endswith("...") else (text, "", None)
+        for size in range(len(form) - 1, PARTIAL - 1, -1):
+            if body.endswith(form[:size]):
+                text = body[:-size] + MASK + dots
+                break
+        for size in range(len(form) - 1, PARTIAL - 1, -1):
+            if text.startswith(form[-size:]):
+                text = MASK + text[size:]
+                break
     return text

@@ -36,6 +36,7 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionErr
 
 from . import cache, stats, transport
 from .errors import FdwError, excerpt
+from .auth import mask
 from .records import find, keys_of, records_in
 from .retry import RETRY_STATUSES, Retryable, retry_after_seconds, with_retries
 from .urls import allowed, origin, parse, redact, request_url, show_origin
@@ -162,7 +163,8 @@ def decode_answer(table, url, response, counters):
     if response.status >= 400:
         message = "%s answered %s" % (show(table, url), status)
         hint = status_hint(response.status)
-        detail = error_detail(read_error_text(response))
+        # masked before error_detail cuts it, so no part of a secret survives the cut
+        detail = error_detail(mask(read_error_text(response), table.credentials.secrets))
         if response.status in RETRY_STATUSES:
             raise Retryable(message, hint=hint, detail=detail,
                             retry_after=retry_after_seconds(response.headers.get("Retry-After")))

@@ -8,7 +8,7 @@ allowed, rather than something silently ignored.
 """
 import re
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import auth, types
 from .errors import FdwError
@@ -428,7 +428,9 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
         raise OptionError('option "pagination" offset needs the options "limit_param" and '
                           '"offset_param"')
     credentials = auth.credentials(**{name: values.pop(name) for name in auth.CREDENTIAL_OPTIONS})
-    headers = dict(values.pop("headers"), **credentials.headers)
+    extra = values.pop("headers")
+    credentials = replace(credentials, secrets=credentials.secrets + auth.header_secrets(extra))
+    headers = dict(extra, **credentials.headers)
     stats_name = values.pop("table_name") or redact(endpoint_url)
     del values["openapi"]
     return TableConfig(

@@ -313,3 +313,66 @@ def test_cancel_under_the_multicorn2_stand_in(db, cancel_soon, fault_server, spe
         db.execute("SELECT * FROM stuck WHERE id < 50")
     assert time.monotonic() - started < 1.5
     assert db.value("SELECT 1") == 1
+
+
+# --- item 6 of issue 11: secrets in text --------------------------------------------------------
+
+HEADER_SECRET = "hdr_Vb3Nq8Jx1Tz6Yc4P"
+
+
+class Quoting(BaseHTTPRequestHandler):
+    """Refuses every request with a 403 whose message quotes what it got, the secret at the cut."""
+
+    def do_GET(self):
+        got = self.headers.get("Authorization", "") + " " + self.headers.get("X-Api-Token", "")
+        body = json.dumps({"error": "x" * 280 + " you sent: " + got.strip()}).encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def assert_no_part_of(secret, *texts):
+    for text in texts:
+        text = text or ""
+        for size in range(6, len(secret) + 1):
+            assert not any(secret[i:i + size] in text for i in range(len(secret) - size + 1)), text
+
+
+def test_error_detail_is_masked_before_it_is_cut(db, cluster):
+    """Issue 11: the DETAIL quoting the service was cut first, showing a token's first characters."""
+    with recorder(handler=Quoting) as (url, _):
+        db.execute("DROP SERVER IF EXISTS quoting_srv CASCADE")
+        db.execute("CREATE SERVER quoting_srv FOREIGN DATA WRAPPER restcorn "
+                   + options(wrapper="fdw.RestFDW", url=url))
+        db.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER quoting_srv "
+                   + options(token=TOKEN, headers="X-Api-Token: %s" % HEADER_SECRET))
+        db.execute("CREATE FOREIGN TABLE quoting (id int) SERVER quoting_srv "
+                   + options(pagination="none", fields_param=""))
+        diag = error_of(db, "SELECT * FROM quoting")
+        assert "HTTP 403" in diag.message_primary
+        assert "you sent" in diag.message_detail
+        for secret in (TOKEN, HEADER_SECRET):
+            assert_no_part_of(secret, diag.message_primary, diag.message_detail,
+                              diag.message_hint)
+        plan = "\n".join(row[0] for row in db.rows("EXPLAIN VERBOSE SELECT * FROM quoting"))
+        assert_no_part_of(HEADER_SECRET, plan)
+        assert_no_part_of(TOKEN, plan)
+        db.execute("DROP SERVER quoting_srv CASCADE")
+    log = cluster.log()
+    assert "you sent" in log
+    assert_no_part_of(TOKEN, log)
+    assert_no_part_of(HEADER_SECRET, log)
+
+
+def test_a_malformed_headers_option_is_not_echoed(db, fault_server):
+    db.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER bounded_srv "
+               + options(headers="X-Api-Token: %s\x01" % HEADER_SECRET))
+    db.execute("CREATE FOREIGN TABLE badheaders (id int) SERVER bounded_srv")
+    diag = error_of(db, "SELECT * FROM badheaders")
+    assert 'option "headers" must be Name: value pairs' in diag.message_primary
+    assert_no_part_of(HEADER_SECRET, diag.message_primary, diag.message_detail)
