@@ -15,7 +15,7 @@ PG_VERSIONS := 16 18
 VERSION_TESTS := tests/test_engine.py tests/test_dictionary.py tests/test_sql_scripts.py \
 	tests/test_pg_dump.py tests/test_versions.py
 
-.PHONY: all deps venv engine engine-versions test test-versions demo bench clean
+.PHONY: all deps venv engine engine-versions test test-versions fuzz demo bench clean
 
 all: engine venv
 
@@ -51,6 +51,11 @@ test-versions:
 	  PG_CONFIG="$$($(PY) -m tools.pgversions pg-config $$v)" $(PY) -m pytest -q -rs $(VERSION_TESTS) \
 	    || exit 1; \
 	done
+
+# The differential test (tests/differential/), unseeded: until stopped, or N queries
+# (make fuzz N=20000); it stops at the first mismatch and prints the full report.
+fuzz: engine venv
+	$(PY) -m tests.differential $(if $(N),--queries $(N))
 
 demo: engine venv
 	$(PY) -m tools.demo
