@@ -238,6 +238,12 @@ def too_large(table, url, what):
 def transport_error(table, url, error, while_reading=False):
     """The FdwError for a urllib3 exception: a timeout, or a connection that failed or broke."""
     detail = transport_detail(error)
+    if transport.expired():
+        return FdwError("no complete answer from %s within request_timeout (%g s)"
+                        % (show(table, url), table.request_timeout),
+                        hint="The service is too slow or sends its answer too slowly: "
+                             "raise the request_timeout option, or ask for smaller pages.",
+                        detail=detail)
     if isinstance(error, ReadTimeoutError):
         return FdwError("no answer from %s within the time allowed (read_timeout %g s)"
                         % (show(table, url), table.read_timeout),
@@ -248,12 +254,6 @@ def transport_error(table, url, error, while_reading=False):
                          % (show(table, url), table.connect_timeout),
                          hint=SERVICE_HINT, detail=detail)
     if while_reading:
-    if transport.expired():
-        return FdwError("no complete answer from %s within request_timeout (%g s)"
-                        % (show(table, url), table.request_timeout),
-                        hint="The service is too slow or sends its answer too slowly: "
-                             "raise the request_timeout option, or ask for smaller pages.",
-                        detail=detail)
         return Retryable("the connection to %s broke before the whole answer arrived"
                          % show(table, url),
                          hint="The service or the network dropped the connection: try again, "
