@@ -63,7 +63,6 @@ def test_wrapper_on_a_table_is_refused_with_a_hint(db):
 
 
 @pytest.mark.parametrize("wrapper, detail", [
-    ("no_such_module.Wrapper", "No module named 'no_such_module'"),
     ("engine_test_wrappers.NoSuchClass", "has no class 'NoSuchClass'"),
 ])
 def test_unimportable_wrapper_fails_at_create_server(db, wrapper, detail):
@@ -77,8 +76,8 @@ def test_alter_server_to_a_bad_wrapper_fails(db):
     table = make_table(db)
     server = db.value("SELECT srvname FROM pg_foreign_table JOIN pg_foreign_server s "
                       "ON s.oid = ftserver WHERE ftrelid = %s::regclass", (table,))
-    with pytest.raises(psycopg.Error, match="ModuleNotFoundError"):
-        db.execute("ALTER SERVER %s OPTIONS (SET wrapper 'missing.Wrapper')" % server)
+    with pytest.raises(psycopg.Error, match="has no class 'Missing'"):
+        db.execute("ALTER SERVER %s OPTIONS (SET wrapper 'engine_test_wrappers.Missing')" % server)
 
 
 # --- Options and instances -----------------------------------------------------------------

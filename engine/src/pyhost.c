@@ -18,6 +18,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/varlena.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -27,6 +28,15 @@
 
 /* restcorn.venv: a virtual environment whose packages the backend imports. */
 static char *rc_venv = NULL;
+
+/*
+ * restcorn.wrappers: the wrapper classes a server may name, module.Class or
+ * module.* (every class of that module), comma-separated. Naming a class
+ * runs its module's code as the server's OS user, so the list is the
+ * superuser's (postgresql.conf or ALTER SYSTEM).
+ */
+#define RC_DEFAULT_WRAPPERS "fdw.RestFDW, fdw.DictionaryFDW, fdw.StatsFDW"
+static char *rc_wrappers = NULL;
 
 /* restcorn.multicorn2_behaviour: stand in for Multicorn2 3.2 (for tests). */
 bool		rc_multicorn2_behaviour = false;
@@ -63,6 +73,12 @@ _PG_init(void)
 							   "Its site-packages are put first on the embedded Python's "
 							   "path when a backend first uses the engine.",
 							   &rc_venv, "", PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("restcorn.wrappers",
+							   "Wrapper classes a foreign server may name.",
+							   "Comma-separated module.Class names, or module.* for every "
+							   "class of a module. Nothing else is imported.",
+							   &rc_wrappers, RC_DEFAULT_WRAPPERS, PGC_SIGHUP, GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
 	DefineCustomBoolVariable("restcorn.multicorn2_behaviour",
 							 "Behave as Multicorn2 3.2 does, for testing wrappers under both hosts.",
 							 "Qual values, collations, LIMIT offers, columns, errors and "
@@ -401,9 +417,45 @@ rc_python_error(void)
 			 errdetail_log("%s", traceback)));
 }
 
+/*
+ * An ERROR unless restcorn.wrappers allows the class: called before anything
+ * of it is imported, at CREATE/ALTER SERVER and at every use.
+ */
+void
+rc_check_wrapper_allowed(const char *class_name)
+{
+	const char *dot = strrchr(class_name, '.');
+	char	   *list = pstrdup(rc_wrappers ? rc_wrappers : "");
+	List	   *entries = NIL;
+	ListCell   *lc;
+
+	if (dot != NULL && dot != class_name && dot[1] != '\0' && SplitGUCList(list, ',', &entries))
+	{
+		foreach(lc, entries)
+		{
+			const char *entry = (const char *) lfirst(lc);
+			size_t		len = strlen(entry);
+
+			if (strcmp(entry, class_name) == 0 ||
+				(len > 2 && strcmp(entry + len - 2, ".*") == 0 &&
+				 len - 2 == (size_t) (dot - class_name) &&
+				 strncmp(entry, class_name, len - 2) == 0))
+				return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("wrapper \"%s\" is not an allowed wrapper class", class_name),
+			 errdetail("restcorn.wrappers = '%s'", rc_wrappers ? rc_wrappers : ""),
+			 errhint("A superuser lists the classes foreign servers may use in the setting "
+					 "restcorn.wrappers (postgresql.conf or ALTER SYSTEM), as module.Class "
+					 "or module.*.")));
+}
+
 PyObject *
 rc_get_class(const char *class_name)
 {
+	rc_check_wrapper_allowed(class_name);
 	rc_python_init();
 	return rc_host_call("get_class", Py_BuildValue("(s)", class_name));
 }
@@ -491,6 +543,7 @@ rc_signature(Oid foreigntableid)
 	TupleDesc	desc;
 	int			i;
 
+	rc_check_wrapper_allowed(class_name);
 	options = list_concat(list_copy(table->options), server->options);
 	options = list_concat(options, rc_user_mapping_options(table->serverid));
 	options_dict = rc_options_dict(options);

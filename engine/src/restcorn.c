@@ -933,8 +933,8 @@ rcImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
 	ForeignServer *server = GetForeignServer(serverOid);
 	char	   *class_name = rc_server_wrapper(server->options);
-	PyObject   *srv_options = rc_options_dict(server->options);
-	PyObject   *restricts = rc_check(PyList_New(0));
+	PyObject   *srv_options;
+	PyObject   *restricts;
 	PyObject   *statements;
 	PyObject   *iterator;
 	PyObject   *item;
@@ -942,6 +942,9 @@ rcImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	List	   *commands = NIL;
 	ListCell   *lc;
 
+	rc_check_wrapper_allowed(class_name);
+	srv_options = rc_options_dict(server->options);	/* starts Python */
+	restricts = rc_check(PyList_New(0));
 	if (PyDict_DelItemString(srv_options, "wrapper") < 0)
 		PyErr_Clear();
 	if (stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO)

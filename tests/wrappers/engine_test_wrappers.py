@@ -7,6 +7,8 @@ Loaded by the backend through PYTHONPATH, which the test cluster sets.
 import datetime
 import json
 import logging
+import os
+import sys
 import time
 
 from fdw.multicorn_compat import (ColumnDefinition, ForeignDataWrapper, TableDefinition,
@@ -87,6 +89,9 @@ class CallsFDW(ForeignDataWrapper):
         report("execute", quals, sorted(columns), sortkeys, limit, offset, sorted(kwargs))
         if self.options.get("report_types") == "true":
             report("types", [(q.field_name, type(q.value).__name__, q.value) for q in quals])
+        if self.options.get("report_side_effect") == "true":
+            report("side_effect", os.environ.get("RESTCORN_TEST_SIDE_EFFECT"),
+                   "import_side_effect" in sys.modules)
         if self.options.get("report_behaviour") == "true":
             report("behaviour", multicorn2_behaviour())
         if self.options.get("report_collations") == "true":
@@ -226,3 +231,10 @@ class SleepFDW(ForeignDataWrapper):
         time.sleep(self.sleep)
         SLEEPS_COMPLETED.append(self.sleep)
         yield (1,)
+
+
+NOT_A_CLASS = len
+
+
+class NotAWrapper:
+    """A class, but no ForeignDataWrapper."""

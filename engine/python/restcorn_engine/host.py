@@ -7,7 +7,7 @@ row path.
 import importlib
 from collections import OrderedDict
 
-from restcorn_engine import ColumnDefinition, Qual, SortKey
+from restcorn_engine import ColumnDefinition, ForeignDataWrapper, MulticornException, Qual, SortKey
 
 
 class QueryCanceled(KeyboardInterrupt):
@@ -19,15 +19,25 @@ class QueryCanceled(KeyboardInterrupt):
 
 
 def get_class(name):
-    """Import ``pkg.module.Class`` and return the class."""
+    """Import ``pkg.module.Class`` and return the class.
+
+    The engine has checked ``name`` against ``restcorn.wrappers`` before this
+    runs. The object must be a class derived from this host's
+    ForeignDataWrapper, else MulticornException (an ERROR naming it).
+    """
     module_name, _, class_name = name.rpartition(".")
     if not module_name:
         raise ImportError("wrapper %r is not of the form module.Class" % name)
     module = importlib.import_module(module_name)
     try:
-        return getattr(module, class_name)
+        cls = getattr(module, class_name)
     except AttributeError:
         raise ImportError("module %r has no class %r" % (module_name, class_name)) from None
+    if not isinstance(cls, type) or not issubclass(cls, ForeignDataWrapper):
+        raise MulticornException(
+            "wrapper %r is not a ForeignDataWrapper class" % name,
+            hint="A wrapper is a subclass of the ForeignDataWrapper of fdw.multicorn_compat.")
+    return cls
 
 
 def make_instance(class_name, options, columns):
