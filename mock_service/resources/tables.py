@@ -362,6 +362,8 @@ def make_test(table, name, op, operand, convention, param=None):
     """
     kind = table.columns[name]
     name = param or name
+    if kind == "json":
+        raise ParameterError(name, "parameter %r: json columns take no filter" % name)
 
     def read(text):
         try:
@@ -422,9 +424,6 @@ def parse_filters(table, args, convention):
                 op = PREFIX_OPS[operator]
                 operand = split_in_list(param, text) if op == "in" else text
                 tests.append((param, make_test(table, param, op, operand, convention)))
-    for column, _ in tests:
-        if table.columns[column] == "json":
-            raise ParameterError(column, "parameter %r: json columns take no filter" % column)
     return tests
 
 
