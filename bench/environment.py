@@ -54,6 +54,10 @@ class Environment:
         self.cluster = Cluster(
             settings={
                 "restcorn.venv": "'%s'" % VENV,
+                # the project's wrappers and the benchmark's own
+                "restcorn.wrappers": "'fdw.RestFDW, fdw.DictionaryFDW, fdw.StatsFDW, "
+                                     "bench.article_fdw.DictionaryFDW, bench.probe_fdw.ProbeFDW, "
+                                     "bench.generator_fdw.GeneratorFDW'",
                 # The article's wrapper reports a huge row estimate; JIT compiling
                 # its plans would add time that is not the wrapper's.
                 "jit": "off",
