@@ -4,6 +4,16 @@ The document is the server's ``openapi`` option (or the IMPORT's): an http(s)
 URL, or a file on the database server; by default ``<url>/openapi.json``.
 The remote schema name is not used: LIMIT TO and EXCEPT pick tables by name.
 
+Who may read what: a URL obeys the URL rules and ``allowed_hosts`` like any
+request; the user mapping's credentials go with it only to the url option's
+scheme, host and port, and another origin must be listed in
+``allowed_hosts``. A file is read only for a role PostgreSQL lets read
+server files (a superuser, or with the privileges of pg_read_server_files,
+as COPY FROM a file asks), only when it is a regular file, at most
+``max_response_bytes`` of it, and a cancel stops the read. Every refused
+or unreadable file gives one and the same error, so an ERROR never tells
+whether a path exists.
+
 For each GET path without ``{placeholders}`` whose answer holds a list of
 objects, a table named after the path's segments (``/v1/books`` ->
 ``v1_books``):
@@ -34,16 +44,21 @@ placeholders are skipped. The IMPORT's options other than ``openapi`` are
 table options given to every table.
 """
 import json
+import os
 import re
+import stat
+import sys
 
-from . import http
+from . import auth, http, interrupts
 from .errors import FdwError
 from .multicorn_compat import ColumnDefinition, TableDefinition
-from .options import TABLE_OPTIONS, OptionError, parse_table
+from .options import SERVER_OPTIONS, TABLE_OPTIONS, OptionError, parse_table
 from .pushdown import STYLE_WORDS, param_key
-from .urls import endpoint, placeholders
+from .urls import endpoint, origin, placeholders, redact
 
 DEFAULT_DOCUMENT = "/openapi.json"
+FILE_CHUNK = 1024 * 1024  # bytes read between two checks for a cancel
+CREDENTIALS = auth.CREDENTIAL_OPTIONS + ("headers",)  # what goes only to the url's origin
 MAX_REF_DEPTH = 32
 SQL_WILDCARDS = {"any_run": "%", "any_char": "_", "escape": "\\"}
 CONVENTIONS = {"": "eq", "_gte": "ge", "_gt": "gt", "_lte": "le", "_lt": "lt"}
@@ -67,9 +82,13 @@ def import_schema(srv_options, options, restriction_type, restricts):
     if unknown:
         raise OptionError('IMPORT FOREIGN SCHEMA: unknown option "%s"; it takes openapi and '
                           "table options" % unknown[0])
+    misplaced = sorted(set(extra) & set(SERVER_OPTIONS + auth.CREDENTIAL_OPTIONS))
+    if misplaced:
+        raise OptionError('IMPORT FOREIGN SCHEMA: option "%s" belongs to the server or a user '
+                          "mapping, not to tables" % misplaced[0])
     location = options.get("openapi") or srv_options.get("openapi") \
         or endpoint(srv_options.get("url", ""), DEFAULT_DOCUMENT)
-    tables = table_definitions(load(location, srv_options), extra)
+    tables = table_definitions(load(location, dict(srv_options, **extra)), extra)
     wanted = set(restricts or ())
     if restriction_type == "limit":
         tables = [table for table in tables if table.table_name in wanted]
@@ -81,21 +100,80 @@ def import_schema(srv_options, options, restriction_type, restricts):
 def load(location, srv_options):
     """The OpenAPI document at an http(s) URL (fetched like any page) or in a file."""
     if re.match(r"https?://", location, re.IGNORECASE):
-        config = parse_table(dict(srv_options, url=location, path="", collection_path=""), {})
-        document = http.get_json(config, location)
+        document = fetch(location, srv_options)
+        location = redact(location)
     else:
-        try:
-            with open(location, encoding="utf-8") as file:
-                document = json.load(file)
-        except (OSError, ValueError) as error:
-            raise FdwError("cannot read the OpenAPI document %s: %s"
-                           % (location, type(error).__name__),
-                           hint="Set the openapi option to a URL or to a JSON file the database "
-                                "server can read.") from None
+        config = parse_table(dict(srv_options, url=srv_options.get("url") or "http://localhost",
+                                  path="", collection_path=""), {})
+        document = read_file(location, config.max_response_bytes)
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise FdwError("%s is not an OpenAPI document (it has no paths)" % location,
                        hint="Set the openapi option to the service's OpenAPI 3 JSON document.")
     return document
+
+
+def fetch(location, srv_options):
+    """The document at an http(s) URL: the credentials go only to the url option's origin."""
+    where = origin(location)
+    if where is None or where != origin(srv_options.get("url", "")):
+        srv_options = {name: value for name, value in srv_options.items()
+                       if name not in CREDENTIALS}
+        if where is not None and not srv_options.get("allowed_hosts"):
+            raise FdwError("the OpenAPI document %s is not on the url option's scheme, host and "
+                           "port" % redact(location),
+                           hint="List its origin in the server's allowed_hosts option (it is "
+                                "then fetched without credentials), or use the default "
+                                "<url>/openapi.json.")
+    config = parse_table(dict(srv_options, url=location, path="", collection_path=""), {})
+    return http.get_json(config, location)
+
+
+def may_read_server_files():
+    """PostgreSQL's answer for the current user (restcorn_engine.can_read_server_files).
+
+    False where the host cannot say (Multicorn2): files are then refused.
+    """
+    engine = sys.modules.get("restcorn_engine")
+    check = getattr(engine, "can_read_server_files", None)
+    return bool(check()) if check is not None else False
+
+
+def read_file(location, limit):
+    """The JSON document in the server file ``location``, at most ``limit`` bytes.
+
+    One FdwError, the same for every refusal or failure (not allowed, no such
+    file, not a regular file, unreadable, too large, not JSON): it shows the
+    path as given and nothing about the file.
+    """
+    refused = FdwError("cannot read the OpenAPI document %s" % location,
+                       hint="A file is read only for superusers and members of "
+                            "pg_read_server_files, when it is a regular JSON file of at most "
+                            "max_response_bytes; others give the service's URL.")
+    if not may_read_server_files():
+        raise refused
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer.
+        descriptor = os.open(location, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError):
+        raise refused from None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            raise refused
+        data = bytearray()
+        while len(data) <= limit:
+            interrupts.check()
+            chunk = os.read(descriptor, FILE_CHUNK)
+            if not chunk:
+                break
+            data += chunk
+        if len(data) > limit:
+            raise refused
+        return json.loads(data.decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        raise refused from None
+    finally:
+        os.close(descriptor)
 
 
 def table_definitions(document, extra=None):
@@ -422,8 +500,9 @@ class TableBuilder:
                 options["field"] = field
             if self.filters.get(column):
                 options["filters"] = ",".join(self.filters[column])
-            if column in self.sortable:
+            if column in self.sortable:  # never null, by the schema
                 options["sortable"] = "true"
+                options["null_order"] = "none"
             definitions.append(ColumnDefinition(column, type_name=self.types[column],
                                                 options=options))
         return definitions

@@ -8,7 +8,9 @@ privileges beyond USAGE on one server.
 """
 import contextlib
 import json
+import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -376,3 +378,93 @@ def test_a_malformed_headers_option_is_not_echoed(db, fault_server):
     diag = error_of(db, "SELECT * FROM badheaders")
     assert 'option "headers" must be Name: value pairs' in diag.message_primary
     assert_no_part_of(HEADER_SECRET, diag.message_primary, diag.message_detail)
+
+
+# --- item 3 of issue 11: server files through IMPORT FOREIGN SCHEMA ------------------------------
+
+IMPORTER = "rc_importer"
+DOCUMENT = {"openapi": "3.0.3", "paths": {"/private_things": {"get": {"responses": {"200": {
+    "content": {"application/json": {"schema": {"type": "array", "items": {
+        "type": "object", "properties": {"secret_column": {"type": "string"}}}}}}}}}}}}
+
+
+@pytest.fixture
+def importer(db, cluster, service):
+    """A role with USAGE on a server and its own schema, nothing more; and a private JSON file."""
+    db.execute("DROP SCHEMA IF EXISTS imported CASCADE")
+    db.execute("DROP SERVER IF EXISTS import_srv CASCADE")
+    db.execute("DROP ROLE IF EXISTS %s" % IMPORTER)
+    db.execute("CREATE ROLE %s LOGIN" % IMPORTER)
+    db.execute("CREATE SCHEMA imported AUTHORIZATION %s" % IMPORTER)
+    db.execute("CREATE SERVER import_srv FOREIGN DATA WRAPPER restcorn "
+               + options(wrapper="fdw.RestFDW", url=service.url))
+    db.execute("GRANT USAGE ON FOREIGN SERVER import_srv TO %s" % IMPORTER)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir="/tmp", delete=False) as file:
+        json.dump(DOCUMENT, file)
+    os.chmod(file.name, 0o644)  # readable by the database's OS user: only PostgreSQL's rule refuses
+    private = file.name
+    conn = psycopg.connect(cluster.dsn(user=IMPORTER), autocommit=True)
+    yield conn, private
+    conn.close()
+    os.unlink(private)
+    db.execute("DROP SCHEMA IF EXISTS imported CASCADE")
+    db.execute("DROP SERVER IF EXISTS import_srv CASCADE")
+    db.execute("DROP ROLE IF EXISTS %s" % IMPORTER)
+
+
+def import_sql(document):
+    return ("IMPORT FOREIGN SCHEMA s FROM SERVER import_srv INTO imported "
+            "OPTIONS (openapi %s)" % literal(document))
+
+
+def test_files_are_refused_to_roles_that_may_not_read_server_files(importer):
+    """Issue 11: names from a private file, and whether any path exists, from the error class."""
+    conn, private = importer
+    messages = set()
+    for path in (private, "/nonexistent/api.json", "/etc/passwd", "/dev/zero", "/tmp"):
+        with pytest.raises(psycopg.Error) as raised:
+            conn.execute(import_sql(path))
+        diag = raised.value.diag
+        messages.add((diag.message_primary.replace(path, "<path>"), diag.message_detail,
+                      diag.message_hint, diag.sqlstate))
+    assert len(messages) == 1, messages  # the same error for every path: no existence oracle
+    assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'private_things'"
+                        ).fetchone()[0] == 0
+
+
+def test_files_for_superusers_are_regular_and_capped(db, importer):
+    _, private = importer
+    db.execute(import_sql(private))
+    assert db.value("SELECT count(*) FROM pg_attribute WHERE attname = 'secret_column'") == 1
+    for path in ("/dev/zero", "/tmp", "/nonexistent/api.json"):
+        diag = error_of(db, import_sql(path))
+        assert diag.message_primary == "cannot read the OpenAPI document %s" % path
+    diag = error_of(db, "IMPORT FOREIGN SCHEMA s FROM SERVER import_srv INTO imported "
+                        "OPTIONS (openapi %s, max_response_bytes '100')" % literal(private))
+    assert diag.message_primary == "cannot read the OpenAPI document %s" % private
+
+
+def test_the_openapi_url_obeys_the_url_rules_and_allowed_hosts(db, importer, elsewhere, service):
+    conn, _ = importer
+    other, seen = elsewhere
+    db.execute("CREATE USER MAPPING FOR %s SERVER import_srv %s" % (IMPORTER, options(token=TOKEN)))
+    port = service.url.rsplit(":", 1)[1]
+    for document in ("%s\\@127.0.0.1:%s/openapi.json" % (other, port),
+                     "http://x@127.0.0.1:%s/openapi.json" % port):
+        with pytest.raises(psycopg.Error, match="backslash|user name"):
+            conn.execute(import_sql(document))
+    with pytest.raises(psycopg.Error, match="not on the url option's scheme, host and port"):
+        conn.execute(import_sql(other + "/openapi.json"))
+    db.execute("ALTER SERVER import_srv OPTIONS (ADD allowed_hosts %s)"
+               % literal("127.0.0.1:%s" % port))
+    with pytest.raises(psycopg.Error, match="allowed_hosts"):
+        conn.execute(import_sql(other + "/openapi.json"))
+    assert seen == []
+    conn.execute(import_sql(service.url + "/openapi.json"))  # the server's own: allowed
+
+
+def test_import_options_cannot_carry_server_or_mapping_options(importer, service):
+    conn, _ = importer
+    with pytest.raises(psycopg.Error, match='option "url" belongs to the server'):
+        conn.execute("IMPORT FOREIGN SCHEMA s FROM SERVER import_srv INTO imported "
+                     "OPTIONS (url 'http://127.0.0.2:1')")
