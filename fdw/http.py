@@ -29,6 +29,7 @@ for the table (stats.py).
 """
 import json
 from collections import namedtuple
+from decimal import Decimal
 
 import urllib3
 from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionError,
@@ -39,6 +40,7 @@ from .errors import FdwError, excerpt
 from .auth import mask
 from .records import find, keys_of, records_in
 from .retry import RETRY_STATUSES, Retryable, retry_after_seconds, with_retries
+from .types import json_text
 from .urls import allowed, origin, parse, redact, request_url, show_origin
 
 # A decoded answer: the JSON body, the response headers, the URL it answers, its bytes.
@@ -180,7 +182,7 @@ def decode_answer(table, url, response, counters):
                        detail=excerpt(repr(body[max(0, error.start - 40):error.start + 40]))
                        ) from None
     try:
-        return json.loads(text), len(body)
+        return parse_json(text), len(body)
     except RecursionError:
         raise FdwError("%s answered %s with JSON nested too deeply to read"
                        % (show(table, url), status),
@@ -194,6 +196,14 @@ def decode_answer(table, url, response, counters):
                        % (show(table, url), status, why),
                        hint="Check the url and path options: they must name the JSON endpoint.",
                        detail=excerpt(text[-300:] if cut_short else text)) from None
+
+
+def parse_json(text):
+    """A JSON text decoded; numbers with a fraction or exponent as Decimal, keeping their exact text.
+
+    ValueError (or RecursionError) when it is not JSON.
+    """
+    return json.loads(text, parse_float=Decimal)
 
 
 def read_body(table, url, response):
@@ -313,7 +323,7 @@ def records_of(table, body, url, single=False):
         raise FdwError("the answer of %s has no list %s" % (show(table, url), where),
                        hint="Set the records_path option (or records_key) to the dotted path of "
                             "the records, '' when the answer is the list itself.",
-                       detail=excerpt(json.dumps(body)))
+                       detail=excerpt(json_text(body)))
     return records
 
 
@@ -366,7 +376,7 @@ def fetch_total(table, params, base=None):
         raise FdwError("the answer of %s has no count under \"%s\""
                        % (show(table, url), table.total_key),
                        hint="Set the total_key option to the key that holds the number of matches.",
-                       detail=excerpt(json.dumps(body)))
+                       detail=excerpt(json_text(body)))
     return total
 
 

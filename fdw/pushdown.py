@@ -17,7 +17,7 @@ options by column_params: a filter style names the parameters, the
 from collections import namedtuple
 from dataclasses import dataclass
 
-from . import like
+from . import like, values
 from .records import WHOLE_RECORD, keys_of
 from .types import INTEGER, NUMBER, TEXT
 
@@ -57,9 +57,10 @@ SORT_STYLES = ("dash", "dot", "separate")
 
 # Where a service puts NULLs when it sorts (the null_order option), in
 # PostgreSQL's terms: as if larger than any value (PostgreSQL's default: last
-# ascending, first descending), as if smaller, always first, always last, or
-# not known (then no sort on the column is pushed).
-NULL_ORDERS = ("larger", "smaller", "first", "last", "unknown")
+# ascending, first descending), as if smaller, always first, always last,
+# nowhere (the service sends no NULLs for the column: one would be an ERROR),
+# or not known (then no sort on the column is pushed).
+NULL_ORDERS = ("larger", "smaller", "first", "last", "none", "unknown")
 
 FIELDS = "fields"
 ORDER = "order"
@@ -161,32 +162,9 @@ def list_item(text):
     return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def param_value(value):
-    """A qual value as parameter text, or None for values never sent (NULL, bytes, arrays)."""
-    if value is None or isinstance(value, (bytes, bytearray, list, tuple, dict)):
-        return None
-    return value if isinstance(value, str) else str(value)
-
-
-BOOLEAN_TEXTS = {"t": "true", "f": "false"}
-EXACT_FLOAT_INTEGERS = 2 ** 53
-
-
 def column_value(column, value):
-    """A qual value as parameter text for ``column``; None when it is not sent.
-
-    An integer column compared with a numeric constant (which arrives as a
-    float) gets the integer only when the float holds it exactly. A boolean
-    arrives as ``t`` / ``f`` and is sent as ``true`` / ``false``.
-    """
-    if column.kind == INTEGER and isinstance(value, float):
-        if not value.is_integer() or abs(value) >= EXACT_FLOAT_INTEGERS:
-            return None
-        return str(int(value))
-    text = param_value(value)
-    if column.type_name == "boolean":
-        return BOOLEAN_TEXTS.get(text, text)
-    return text
+    """A qual value as the text of an equality on ``column``; None when it is not sent (values.py)."""
+    return values.equality_text(column, value)
 
 
 def operator_of(qual):
@@ -214,7 +192,7 @@ def nulls_placed_as_asked(null_order, key):
         return key.nulls_first
     if null_order == "last":
         return not key.nulls_first
-    return False
+    return null_order == "none"
 
 
 def exact_order(column, collate, default_collation):
@@ -245,7 +223,8 @@ def filter_params(quals, columns, default_collation=""):
     """Parameters for the quals the service evaluates (exactly or wider); None if no row can match.
 
     ``columns`` maps column names to ColumnConfig; a qual is pushed only when
-    its operator is in the column's ``filters``. Several equality / IN quals on
+    its operator is in the column's ``filters`` (a range may be sent with the
+    other operator of its direction, values.range_pair). Several equality / IN quals on
     one column push the intersection of their values (the service ORs repeated
     values); an empty intersection, or an empty IN list, matches nothing.
     Range quals on text are pushed only under a code point collation. A
@@ -256,19 +235,25 @@ def filter_params(quals, columns, default_collation=""):
     for qual in quals:
         column = columns.get(qual.field_name)
         operator = operator_of(qual)
-        if column is None or operator not in column.filters:
+        if column is None or operator is None:
             continue
-        if operator in RANGE_OPERATORS and column.kind == TEXT \
-                and not exact_order(column, None, default_collation):
+        if operator in RANGE_OPERATORS:
+            if column.kind == TEXT and not exact_order(column, None, default_collation):
+                continue
+            pair = values.range_pair(column, operator, qual.value, column.filters)
+            if pair is not None:
+                others.append((column.params[pair[0]], pair[1]))
+            continue
+        if operator not in column.filters:
             continue
         if operator in ("eq", "in"):
-            values = equality_values(qual, operator)
-            texts = [column_value(column, value) for value in values]
+            allowed = equality_values(qual, operator)
+            texts = [column_value(column, value) for value in allowed]
             if None in texts:
                 continue
             if not texts:
                 return None
-            value_type = type(values[0])
+            value_type = type(allowed[0])
             if column.name not in equal:
                 equal[column.name] = (value_type, dict.fromkeys(texts))
                 continue
@@ -282,14 +267,10 @@ def filter_params(quals, columns, default_collation=""):
             if not current:
                 return None
             equal[column.name] = (seen_type, current)
-        elif operator in ("like", "ilike"):
+        else:
             pushed = like_param(column, operator, qual.value)
             if pushed is not None:
                 others.append(pushed)
-        else:
-            text = column_value(column, qual.value)
-            if text is not None:
-                others.append((column.params[operator], text))
     params = []
     for name, (_, texts) in equal.items():
         column = columns[name]

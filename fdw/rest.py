@@ -149,7 +149,9 @@ class RestFDW(ForeignDataWrapper):
     @reports_errors
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
         """An iterator of rows; pages are fetched as PostgreSQL reads them."""
+        # The sort keys' columns too: their values are checked (null_order none).
         columns = set(columns).union(qual.field_name for qual in quals)
+        columns.update(key.attname for key in sortkeys or ())
         params, count_only = self.plan_scan(quals, columns, sortkeys)
         if params is None or limit == 0:
             return iter(())

@@ -7,6 +7,9 @@ converted before PostgreSQL reads it. Names are those of ``format_type_be``
 (the ColumnDefinition's ``base_type_name``).
 """
 import json
+import math
+import struct
+from decimal import Decimal
 
 from .errors import FdwError, excerpt
 from .records import getter, reader
@@ -52,8 +55,29 @@ def width(type_name):
 
 
 def to_json_text(value):
-    """A JSON value as json/jsonb input text (None stays None, i.e. SQL NULL)."""
-    return None if value is None else json.dumps(value)
+    """A JSON value as json/jsonb input text (None stays None, i.e. SQL NULL).
+
+    Numbers keep the exact text they came in (answers are parsed with
+    Decimal for non-integers): ``0.1000000000000000055511151231257827`` stays so.
+    """
+    if value is None:
+        return None
+    try:
+        return json.dumps(value)
+    except TypeError:  # a Decimal somewhere inside
+        return json_text(value)
+
+
+def json_text(value):
+    """JSON text of a decoded JSON value, Decimals written as their exact decimal text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return "{%s}" % ", ".join("%s: %s" % (json.dumps(key), json_text(item))
+                                  for key, item in value.items())
+    if isinstance(value, list):
+        return "[%s]" % ", ".join(map(json_text, value))
+    return json.dumps(value)
 
 
 def converter(column):
@@ -101,17 +125,18 @@ NULL = type(None)
 # is not text.
 ACCEPTED = {
     INTEGER: frozenset({int, NULL}),
-    NUMBER: frozenset({int, float, NULL}),
-    TEXT: frozenset({str, int, float, NULL}),
-    JSON: frozenset({dict, list, str, int, float, bool, NULL}),
+    NUMBER: frozenset({int, Decimal, float, NULL}),
+    TEXT: frozenset({str, int, Decimal, float, NULL}),
+    JSON: frozenset({dict, list, str, int, Decimal, float, bool, NULL}),
     ARRAY: frozenset({list, str, NULL}),
-    OTHER: frozenset({str, int, float, bool, NULL}),  # the type's input function checks the text
+    OTHER: frozenset({str, int, Decimal, float, bool, NULL}),  # the input function checks the text
 }
 WHAT_FITS = {INTEGER: "an integer", NUMBER: "a number", TEXT: "text",
              ARRAY: "an array", OTHER: "a string, number or boolean"}
 INTEGER_RANGES = {
     "smallint": 16, "int2": 16, "integer": 32, "int4": 32, "bigint": 64, "int8": 64,
 }
+FLOAT_RANGES = {"real": 32, "float4": 32, "double precision": 64, "float8": 64}
 TYPE_HINT = ("Declare the column with a type that fits what the service sends (json or jsonb "
              "keeps objects and arrays as they are), or point it at another key with the "
              "column's field option.")
@@ -133,11 +158,14 @@ def page_checker(columns, names, missing_fields="error"):
     for column in columns.values():
         if column.name in names:
             accepted = ACCEPTED[column.kind] | ({Missing} if missing_fields == "null" else set())
+            if column.null_order == "none":  # the service declared to send no NULLs for it
+                accepted = accepted - {NULL, Missing}
             bits = INTEGER_RANGES.get(column.type_name) if column.kind == INTEGER else None
-            plan.append((column, reader(column.field), accepted, bits))
+            float_bits = FLOAT_RANGES.get(column.type_name) if column.kind == NUMBER else None
+            plan.append((column, reader(column.field), accepted, bits, float_bits))
 
     def check(records, source):
-        for column, get, accepted, bits in plan:
+        for column, get, accepted, bits, float_bits in plan:
             try:
                 values = list(map(get, records))
             except (KeyError, TypeError):  # a record without the key, or not an object at all
@@ -147,6 +175,8 @@ def page_checker(columns, names, missing_fields="error"):
                 raise misfit(column, values, accepted, source)
             if bits and int in seen:
                 check_range(column, values, seen, bits, source)
+            if float_bits and (int in seen or Decimal in seen):
+                check_float_range(column, values, float_bits, source)
     return check
 
 
@@ -155,7 +185,7 @@ def values_of(records, field, source):
     for number, record in enumerate(records, 1):
         if type(record) is not dict:
             raise FdwError("record %d from %s is %s, not a JSON object"
-                           % (number, source, excerpt(json.dumps(record), 80)),
+                           % (number, source, excerpt(json_text(record), 80)),
                            hint="Check the records_path option: it must name a list of objects.")
     return list(map(getter(field, MISSING), records))
 
@@ -170,12 +200,43 @@ def check_range(column, values, seen, bits, source):
                        % (column.name, value, source, column.type_name), hint=TYPE_HINT)
 
 
+def fits_float(value, bits):
+    """True when a JSON number rounds to a finite, non-zero-unless-zero float of ``bits`` bits.
+
+    PostgreSQL's float4in / float8in refuse values that overflow or
+    underflow (round to 0 though not 0); rounding to the nearest float is
+    the types' own rule, as for a local table.
+    """
+    try:
+        number = float(value)
+        if bits == 32:
+            number = struct.unpack("f", struct.pack("f", number))[0]
+    except OverflowError:
+        return False
+    return math.isfinite(number) and (number != 0 or value == 0)
+
+
+def check_float_range(column, values, bits, source):
+    """FdwError for the first number that is out of range for a real / double precision column."""
+    for value in values:
+        if type(value) in (int, Decimal) and not fits_float(value, bits):
+            raise FdwError('column "%s": value %s from %s is out of range for %s'
+                           % (column.name, excerpt(str(value), 80), source, column.type_name),
+                           hint=TYPE_HINT)
+
+
 def misfit(column, values, accepted, source):
     """The FdwError for the first of ``values`` whose type ``accepted`` lacks."""
     number, value = next((n, v) for n, v in enumerate(values, 1) if type(v) not in accepted)
+    if value is None:  # refused only when null_order says the service sends none
+        return FdwError('column "%s": record %d from %s has null for it, but the column\'s '
+                        "null_order option says the service sends no NULLs"
+                        % (column.name, number, source),
+                        hint="Set the null_order option to where the service sorts NULLs, "
+                             "or to unknown.")
     if value is MISSING:
         return FdwError('column "%s": record %d from %s has no key "%s"'
                         % (column.name, number, source, column.field), hint=MISSING_HINT)
     return FdwError('column "%s": value %s from %s is not %s'
-                    % (column.name, excerpt(json.dumps(value), 80), source, WHAT_FITS[column.kind]),
+                    % (column.name, excerpt(json_text(value), 80), source, WHAT_FITS[column.kind]),
                     hint=TYPE_HINT)

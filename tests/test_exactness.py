@@ -5,15 +5,26 @@ real PostgreSQL, the engine, real HTTP and the mock service (or a stub
 server where the mock lacks the shape). Pure functions get hypothesis
 properties covering the whole kind.
 """
+import json
+import math
+import operator
 import os
+import re
+import struct
 import sys
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler
+from unittest import mock
+from urllib.parse import parse_qsl, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "engine", "python"))
 
 import psycopg  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 import requests  # noqa: E402
+from stub_http import serve  # noqa: E402
 
 REPOS_COLUMNS = """
     id bigint OPTIONS (filters 'eq,in,lt,le,gt,ge', sortable 'true'),
@@ -128,3 +139,235 @@ def test_limit_is_declined_under_multicorn2_behaviour(monkeypatch):
 def test_a_limit_beyond_32_bits_is_pushed_whole(db, exact, words):
     rows = db.rows("SELECT id FROM exact.dictionary OFFSET %d LIMIT 4294967297" % (len(words) - 4))
     assert rows == [(number,) for number in range(len(words) - 3, len(words) + 1)]
+
+
+# --- case 4: numbers ------------------------------------------------------------------------------
+
+# The records' exact JSON text: numbers a binary float cannot hold.
+AMOUNTS_JSON = ('[{"id": 1, "amount": 12345678901234567.89}, '
+                '{"id": 2, "amount": 0.1000000000000000055511151231257827}, '
+                '{"id": 3, "amount": 1.5}, {"id": 4, "amount": 100}]')
+BAD_NUMBERS = {"int": '{"n": 1.5}', "float8": '{"x": 1e400}', "int2": '{"s": 40000}',
+               "float4": '{"r": 1e39}'}
+SEEN = []  # the query of every request to the stub
+
+
+class NumbersHandler(BaseHTTPRequestHandler):
+    """/exact compares numbers as decimals, /binary as binary floats (as many services do)."""
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        query = parse_qsl(parts.query)
+        SEEN.append(query)
+        if parts.path.startswith("/bad/"):
+            body = '{"records": [%s]}' % BAD_NUMBERS[parts.path[5:]]
+        else:
+            number = Decimal if parts.path == "/exact" else float
+            records = json.loads(AMOUNTS_JSON, parse_float=Decimal)
+            tests = {"amount": operator.eq, "amount_gt": operator.gt, "amount_gte": operator.ge,
+                     "amount_lt": operator.lt, "amount_lte": operator.le}
+            for name, value in query:
+                if name in tests:
+                    records = [r for r in records
+                               if tests[name](number(r["amount"]), number(value))]
+            text = json.dumps([{"id": r["id"], "amount": str(r["amount"])} for r in records])
+            body = '{"records": %s}' % re.sub(r'"amount": "([^"]*)"', r'"amount": \1', text)
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def numbers(cluster):
+    """Schema ``num`` over the numbers stub: exact and binary-float services, bad values."""
+    with serve(NumbersHandler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS num CASCADE")
+        conn.execute("DROP SERVER IF EXISTS num_srv CASCADE")
+        conn.execute("CREATE SCHEMA num")
+        conn.execute("CREATE SERVER num_srv FOREIGN DATA WRAPPER restcorn "
+                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % url)
+        common = "pagination 'none', fields_param ''"
+        for path in ("exact", "binary"):
+            conn.execute("CREATE FOREIGN TABLE num.%s (id int, amount numeric OPTIONS "
+                         "(filters 'eq,in,lt,le,gt,ge'), doc jsonb OPTIONS (field '*')) "
+                         "SERVER num_srv OPTIONS (path '/%s', %s)" % (path, path, common))
+        conn.execute("CREATE FOREIGN TABLE num.as_float (id int, amount float8 OPTIONS "
+                     "(filters 'eq,lt,le,gt,ge')) SERVER num_srv OPTIONS (path '/exact', %s)"
+                     % common)
+        for kind, column in (("int", "n int"), ("float8", "x float8"), ("int2", "s int2"),
+                             ("float4", "r real")):
+            conn.execute("CREATE FOREIGN TABLE num.bad_%s (%s) SERVER num_srv "
+                         "OPTIONS (path '/bad/%s', %s)" % (kind, column, kind, common))
+        yield url
+        conn.execute("DROP SCHEMA num CASCADE")
+        conn.execute("DROP SERVER num_srv CASCADE")
+
+
+def test_json_numbers_keep_their_exact_decimal_text(db, numbers):
+    """Issue 9 case 4: 12345678901234567.89 came back as 12345678901234568."""
+    rows = db.rows("SELECT id, amount, doc->>'amount' FROM num.exact ORDER BY id")
+    assert rows == [(1, Decimal("12345678901234567.89"), "12345678901234567.89"),
+                    (2, Decimal("0.1000000000000000055511151231257827"),
+                     "0.1000000000000000055511151231257827"),
+                    (3, Decimal("1.5"), "1.5"), (4, Decimal(100), "100")]
+
+
+def test_a_numeric_qual_is_sent_as_its_exact_text(db, numbers):
+    """Issue 9 case 4: the value was sent as 1.2345678901234568e+16 and matched nothing."""
+    SEEN.clear()
+    rows = db.rows("SELECT id FROM num.exact WHERE amount = 12345678901234567.89")
+    assert rows == [(1,)]
+    assert ("amount", "12345678901234567.89") in SEEN[-1]
+
+
+@pytest.mark.parametrize("where, ids", [
+    ("amount > 0.1", [1, 2, 3, 4]), ("amount >= 0.1000000000000000055511151231257827", [1, 2, 3, 4]),
+    ("amount < 0.1000000000000000055511151231257828", [2]), ("amount > 100", [1]),
+    ("amount < 100", [2, 3]), ("amount <= 1.5", [2, 3]),
+    ("amount > 12345678901234567.88", [1]), ("amount < 12345678901234567.9", [1, 2, 3, 4]),
+])
+@pytest.mark.parametrize("service", ["exact", "binary"])
+def test_number_ranges_never_drop_rows(db, numbers, service, where, ids):
+    """A service comparing in binary floats must not drop rows that PostgreSQL keeps."""
+    rows = db.rows("SELECT id FROM num.%s WHERE %s ORDER BY id" % (service, where))
+    assert [row[0] for row in rows] == ids
+
+
+@pytest.mark.parametrize("where, ids", [
+    ("amount > 0.1", [1, 3, 4]),                   # float8 0.1000...055 is 0.1: not greater
+    ("amount >= 0.1", [1, 2, 3, 4]), ("amount = 0.1", [2]), ("amount <= 1.5", [2, 3]),
+    ("amount > 12345678901234567", []), ("amount >= 12345678901234567", [1]),
+    ("amount = 12345678901234568", [1]),
+])
+def test_float_columns_compare_the_rounded_value(db, numbers, where, ids):
+    rows = db.rows("SELECT id FROM num.as_float WHERE %s ORDER BY id" % where)
+    assert [row[0] for row in rows] == ids
+
+
+@pytest.mark.parametrize("kind, column, value, type_name", [
+    ("int", "n", "1.5", "integer"), ("float8", "x", "1E+400", "double precision"),
+    ("int2", "s", "40000", "smallint"), ("float4", "r", "1E+39", "real"),
+])
+def test_numbers_that_do_not_fit_are_errors(db, numbers, kind, column, value, type_name):
+    with pytest.raises(psycopg.Error) as raised:
+        db.rows("SELECT * FROM num.bad_%s" % kind)
+    message = raised.value.diag.message_primary
+    assert message.startswith('column "%s": value %s from ' % (column, value))
+    assert message.endswith("is out of range for %s" % type_name) or "is not an integer" in message
+
+
+# --- numbers: the whole kind, as a property ---------------------------------------------------------
+
+COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+SQL_OPERATORS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+
+
+def column_config(type_name, filters="eq,in,lt,le,gt,ge"):
+    from restcorn_engine import ColumnDefinition
+
+    from fdw.options import parse_table
+    definition = ColumnDefinition("c", 0, -1, type_name, type_name, {"filters": filters})
+    return parse_table({"url": "http://svc"}, {"c": definition}).columns["c"]
+
+
+def host(multicorn2):
+    """Within it, the wrappers see a host with Multicorn2's behaviour (or the engine's)."""
+    from fdw import values
+    return mock.patch.object(values, "multicorn2_behaviour", lambda: multicorn2)
+
+
+def service_accepts(pair, row_value):
+    """Whether a service comparing exactly, and one comparing binary floats, keeps the row."""
+    sent_operator, text = pair
+    test = COMPARE[sent_operator]
+    return (test(row_value, Decimal(text)), test(float(row_value), float(text)))
+
+
+decimals = st.decimals(allow_nan=False, allow_infinity=False, min_value=-10 ** 20,
+                       max_value=10 ** 20, places=None).filter(lambda d: abs(d.adjusted()) < 25)
+near_decimals = st.builds(lambda d, digits: Decimal(d).scaleb(-digits),
+                          st.integers(-10 ** 18, 10 ** 18), st.integers(0, 20))
+
+
+@settings(max_examples=400, deadline=None)
+@given(constant=st.one_of(decimals, near_decimals), row=st.one_of(decimals, near_decimals),
+       sql=st.sampled_from(sorted(SQL_OPERATORS)),
+       filters=st.sampled_from(["lt,le,gt,ge", "lt,gt", "le,ge"]),
+       multicorn2=st.booleans())
+def test_numeric_ranges_are_never_narrower(constant, row, sql, filters, multicorn2):
+    from fdw import values
+    operator_name = SQL_OPERATORS[sql]
+    given_value = float(constant) if multicorn2 else constant  # Multicorn2's lossy numeric
+    with host(multicorn2):
+        pair = values.range_pair(column_config("numeric", filters), operator_name, given_value,
+                                 frozenset(filters.split(",")))
+    if pair is not None and COMPARE[operator_name](row, constant):
+        assert service_accepts(pair, row) == (True, True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(constant=st.one_of(decimals, near_decimals), row=st.integers(-2 ** 63, 2 ** 63 - 1),
+       sql=st.sampled_from(sorted(SQL_OPERATORS)),
+       filters=st.sampled_from(["lt,le,gt,ge", "lt,gt", "le,ge"]), multicorn2=st.booleans())
+def test_integer_ranges_are_never_narrower(constant, row, sql, filters, multicorn2):
+    from fdw import values
+    operator_name = SQL_OPERATORS[sql]
+    given_value = float(constant) if multicorn2 else constant
+    with host(multicorn2):
+        pair = values.range_pair(column_config("bigint", filters), operator_name, given_value,
+                                 frozenset(filters.split(",")))
+    if pair is not None and COMPARE[operator_name](row, constant):
+        assert service_accepts(pair, Decimal(row)) == (True, True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(constant=st.floats(allow_nan=False, allow_infinity=False), row=st.one_of(decimals, near_decimals),
+       sql=st.sampled_from(sorted(SQL_OPERATORS)), digits=st.integers(1, 17),
+       type_name=st.sampled_from(["double precision", "real"]), multicorn2=st.booleans())
+def test_float_ranges_are_never_narrower(constant, row, sql, digits, type_name, multicorn2):
+    """PostgreSQL compares the row's value rounded to the column's type; a service the decimal."""
+    from fdw import values
+    operator_name = SQL_OPERATORS[sql]
+    if type_name == "real":
+        try:
+            stored = struct.unpack("f", struct.pack("f", float(row)))[0]
+        except OverflowError:
+            return  # PostgreSQL refuses the row (out of range for real)
+    else:
+        stored = float(row)
+    # Multicorn2 gives float8 constants as text cut by extra_float_digits.
+    given_value = format(constant, ".%dg" % digits) if multicorn2 else constant
+    with host(multicorn2):
+        pair = values.range_pair(column_config(type_name), operator_name, given_value,
+                                 frozenset(["lt", "le", "gt", "ge"]))
+    if pair is not None and COMPARE[operator_name](stored, constant) and math.isfinite(stored):
+        assert service_accepts(pair, row) == (True, True)
+
+
+@pytest.mark.parametrize("operator_name, value, expected", [
+    ("lt", Decimal("41.5"), ("le", "41")), ("le", Decimal("41.5"), ("le", "41")),
+    ("gt", Decimal("41.5"), ("ge", "42")), ("ge", Decimal("41.5"), ("ge", "42")),
+    ("lt", 42, ("lt", "42")), ("gt", Decimal(2 ** 60), ("ge", str(2 ** 60 + 1))),
+])
+def test_integer_columns_compared_with_fractions(operator_name, value, expected):
+    from fdw import values
+    pair = values.range_pair(column_config("integer"), operator_name, value,
+                             frozenset(["lt", "le", "gt", "ge"]))
+    assert pair == expected
+
+
+def test_numbers_are_sent_as_plain_decimals():
+    from fdw import values
+    assert values.equality_text(column_config("numeric"), Decimal("1E-7")) == "0.0000001"
+    assert values.equality_text(column_config("numeric"), Decimal("12345678901234567.89")) \
+        == "12345678901234567.89"
+    assert values.equality_text(column_config("numeric"), 0.1) is None  # Multicorn2's lossy float
+    assert values.equality_text(column_config("double precision"), 0.1) is None
+    assert values.equality_text(column_config("integer"), Decimal("41.5")) is None
+    assert values.equality_text(column_config("bigint"), "5000000000") == "5000000000"

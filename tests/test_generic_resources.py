@@ -172,7 +172,7 @@ def test_next_page_only_when_needed(db, tables, log):
     ("archived = true", {"archived": ["eq.true"]}),
     ("archived = false AND stars >= 50", {"stars": ["gte.50"]}),  # PostgreSQL makes it NOT archived
     ("created_at >= '2020-01-01' AND created_at < '2020-03-01'",
-     {"created_at": ["gte.2020-01-01 00:00:00+00", "lt.2020-03-01 00:00:00+00"]}),
+     {"created_at": ["gte.2020-01-01T00:00:00+00:00", "lt.2020-03-01T00:00:00+00:00"]}),
     ("name IN ('a,b', 'x\"y', 'unicorn-tiz')", {"name": ['in.("a,b","x\\"y",unicorn-tiz)']}),
 ])
 def test_repos_filters(db, tables, log, where, args):
@@ -309,7 +309,7 @@ def test_path_template_without_collection_needs_the_equality(db, tables, service
     ("kind = 'deploy'", {"kind": ["deploy"]}),
     ("kind IN ('alert', 'login')", {"kind": ["alert", "login"]}),
     ("at >= '2021-01-10' AND at < '2021-01-11'",
-     {"at_gte": ["2021-01-10 00:00:00+00"], "at_lt": ["2021-01-11 00:00:00+00"]}),
+     {"at_gte": ["2021-01-10T00:00:00+00:00"], "at_lt": ["2021-01-11T00:00:00+00:00"]}),
     ("kind = 'alert' AND severity = 'critical'", {"kind": ["alert"]}),
 ])
 def test_events_filters(db, tables, log, where, args):
