@@ -12,6 +12,7 @@ import os
 import re
 import struct
 import sys
+from datetime import date, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler
 from unittest import mock
@@ -371,3 +372,124 @@ def test_numbers_are_sent_as_plain_decimals():
     assert values.equality_text(column_config("double precision"), 0.1) is None
     assert values.equality_text(column_config("integer"), Decimal("41.5")) is None
     assert values.equality_text(column_config("bigint"), "5000000000") == "5000000000"
+
+
+# --- case 5: dates and times in requests ------------------------------------------------------------
+
+TIMES = [{"id": 1, "ts": "2021-01-01T00:00:00", "at": "2021-01-01T00:00:00+00:00", "day": "2021-01-01"},
+         {"id": 2, "ts": "2021-01-01T00:00:00.5", "at": "2021-01-01T00:00:00.5+00:00",
+          "day": "2021-01-02"},
+         {"id": 3, "ts": "2021-01-01T00:00:00.000001", "at": "2021-01-01T01:00:00+00:00",
+          "day": "2021-01-03"}]
+TIME_SEEN = []
+
+
+class TimesHandler(BaseHTTPRequestHandler):
+    """Compares ts as naive timestamps, at as instants, day as dates; refuses anything not ISO 8601.
+
+    A repeated equality parameter is a list of values, any of which may match.
+    """
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        query = parse_qsl(parts.query)
+        TIME_SEEN.append(query)
+        tests = {"": operator.eq, "_gt": operator.gt, "_gte": operator.ge, "_lt": operator.lt,
+                 "_lte": operator.le}
+        readers = {"ts": datetime.fromisoformat, "at": datetime.fromisoformat,
+                   "day": date.fromisoformat}
+        records, status, equal = list(TIMES), 200, {}  # equal: field -> values, any may match
+        for name, value in query:
+            field, _, suffix = name.partition("_")
+            if field in readers:
+                try:
+                    bound = readers[field](value)
+                except ValueError:
+                    status = 400
+                    break
+                if not suffix:
+                    equal.setdefault(field, []).append(bound)
+                    continue
+                records = [r for r in records
+                           if tests["_" + suffix](readers[field](r[field]), bound)]
+        for field, allowed in equal.items():
+            records = [r for r in records if readers[field](r[field]) in allowed]
+        data = json.dumps({"records": records} if status == 200 else {"error": "bad time"}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def times(cluster):
+    with serve(TimesHandler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS tim CASCADE")
+        conn.execute("DROP SERVER IF EXISTS tim_srv CASCADE")
+        conn.execute("CREATE SCHEMA tim")
+        conn.execute("CREATE SERVER tim_srv FOREIGN DATA WRAPPER restcorn "
+                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % url)
+        filters = "filters 'eq,in,lt,le,gt,ge'"
+        conn.execute("CREATE FOREIGN TABLE tim.times (id int, ts timestamp OPTIONS (%s), "
+                     "at timestamptz OPTIONS (%s), day date OPTIONS (%s)) SERVER tim_srv "
+                     "OPTIONS (pagination 'none', fields_param '')" % (filters, filters, filters))
+        conn.execute("CREATE TABLE tim.local_times AS SELECT * FROM tim.times")
+        yield url
+        conn.execute("DROP SCHEMA tim CASCADE")
+        conn.execute("DROP SERVER tim_srv CASCADE")
+
+
+TIME_QUERIES = [
+    "ts = '2021-01-01 00:00:00.5'", "ts > '2021-01-01 00:00:00'", "ts <= '2021-01-01 00:00:00.000001'",
+    "at >= '2021-01-01 00:00:00.5+00'", "at < '2021-01-01 01:00:00+00'",
+    "at = '2021-01-01 01:30:00+00:30'", "day >= '2021-01-02'", "day IN ('2021-01-01', '2021-01-03')",
+    "ts = '2021-01-01 00:00:00'",
+]
+
+
+@pytest.mark.parametrize("setting", [
+    "DateStyle = 'ISO, MDY'", "DateStyle = 'German'", "DateStyle = 'SQL, DMY'",
+    "DateStyle = 'Postgres, MDY'", "TimeZone = 'Asia/Kolkata'", "IntervalStyle = 'sql_standard'",
+])
+@pytest.mark.parametrize("where", TIME_QUERIES)
+def test_time_quals_whatever_the_session_settings(db, times, setting, where):
+    """Issue 9 case 5: under DateStyle German the value went out as 01.01.2021 ... and got HTTP 400."""
+    db.execute("SET " + setting)
+    sql = "SELECT id FROM tim.%s WHERE " + where + " ORDER BY id"
+    TIME_SEEN.clear()
+    assert db.rows(sql % "times") == db.rows(sql % "local_times")
+    for query in TIME_SEEN:
+        for name, value in query:
+            if name.partition("_")[0] in ("ts", "at", "day"):
+                assert re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d{6})?([+-]\d\d:\d\d)?)?",
+                                    value), value
+
+
+def test_microseconds_reach_the_service(db, times):
+    """Issue 9 case 5: ts = '...00:00:00.5' was sent as ...00:00:00 and returned the wrong row."""
+    TIME_SEEN.clear()
+    assert db.rows("SELECT id FROM tim.times WHERE ts = '2021-01-01 00:00:00.5'") == [(2,)]
+    assert ("ts", "2021-01-01T00:00:00.500000") in TIME_SEEN[-1]
+
+
+def test_lossy_timestamps_are_widened():
+    """Under Multicorn2 a timestamp has lost its microseconds: equality is not sent, ranges widen."""
+    from fdw import values
+    column = column_config("timestamp without time zone")
+    moment = datetime(2021, 1, 1, 0, 0, 0)
+    everything = frozenset(["eq", "lt", "le", "gt", "ge"])
+    with host(True):
+        assert values.equality_text(column, moment) is None
+        assert values.range_pair(column, "gt", moment, everything) == ("ge", "2020-12-31T23:59:59")
+        assert values.range_pair(column, "lt", moment, everything) == ("le", "2021-01-01T00:00:01")
+        assert values.range_pair(column_config("timestamp with time zone"), "ge",
+                                 "01.01.2021 00:00:00 UTC", everything) is None
+        assert values.range_pair(column_config("timestamp with time zone"), "ge",
+                                 "2021-01-01 00:00:00.5+00", everything) == \
+            ("ge", "2021-01-01T00:00:00.500000+00:00")
+    with host(False):
+        assert values.equality_text(column, moment) == "2021-01-01T00:00:00"
