@@ -19,11 +19,9 @@ def roles(cluster):
     """Three non-superuser roles; alice has USAGE on the restcorn FDW."""
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         for role in ("rc_alice", "rc_bob", "rc_carol"):
-            conn.execute("DROP OWNED BY %s" % role) if conn.execute(
-                "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() else None
-            conn.execute("DROP ROLE IF EXISTS %s" % role)
             conn.execute("CREATE ROLE %s LOGIN" % role)
         conn.execute("GRANT USAGE ON FOREIGN DATA WRAPPER restcorn TO rc_alice")
+        conn.execute("GRANT CREATE ON SCHEMA public TO rc_bob")
     return ("rc_alice", "rc_bob", "rc_carol")
 
 
@@ -107,3 +105,113 @@ def test_the_allow_list_is_the_superusers(connect):
                       "ALTER ROLE CURRENT_USER SET restcorn.wrappers = 'os.system'"):
         with pytest.raises(psycopg.Error, match="cannot be (changed now|set)"):
             early.execute(statement)
+
+
+# --- whose user mapping: the user the scan checks permissions as -------------------------------
+
+def test_a_view_uses_its_owners_user_mapping(db, roles):
+    """alice reads bob's view: bob's mapping (his token) is used, as postgres_fdw does."""
+    table = make_table(db)
+    server = db.value("SELECT srvname FROM pg_foreign_table JOIN pg_foreign_server s "
+                      "ON s.oid = ftserver WHERE ftrelid = %s::regclass", (table,))
+    db.execute("CREATE USER MAPPING FOR rc_bob SERVER %s OPTIONS (token 'bob-token')" % server)
+    db.execute("CREATE USER MAPPING FOR rc_alice SERVER %s OPTIONS (token 'alice-token')" % server)
+    db.execute("ALTER FOREIGN TABLE %s OWNER TO rc_bob" % table)
+    db.execute("SET ROLE rc_bob")
+    db.execute("CREATE VIEW bobs_%s AS SELECT * FROM %s" % (table, table))
+    db.execute("GRANT SELECT ON bobs_%s TO rc_alice" % table)
+    db.execute("GRANT SELECT ON %s TO rc_alice" % table)
+    db.execute("RESET ROLE")
+    db.execute("SET ROLE rc_alice")
+    try:
+        assert len(db.rows("SELECT * FROM bobs_%s" % table)) == 20
+        (init,) = calls(db, "init")
+        assert "('token', 'bob-token')" in init
+        # her own query of the table: her mapping, in an instance of its own
+        assert len(db.rows("SELECT * FROM %s" % table)) == 20
+        (init,) = calls(db, "init")
+        assert "('token', 'alice-token')" in init
+        # both again, cached per user: no new instance, each its own mapping
+        db.rows("SELECT * FROM bobs_%s UNION ALL SELECT * FROM %s" % (table, table))
+        assert calls(db, "init") == []
+        # a prepared statement keeps the view owner's mapping at execution
+        db.execute("PREPARE viaview AS SELECT * FROM bobs_%s" % table)
+        db.execute("EXECUTE viaview")
+        assert calls(db, "init") == []
+    finally:
+        db.execute("RESET ROLE")
+
+
+def test_a_security_invoker_view_uses_the_callers_mapping(db, roles):
+    table = make_table(db)
+    server = db.value("SELECT srvname FROM pg_foreign_table JOIN pg_foreign_server s "
+                      "ON s.oid = ftserver WHERE ftrelid = %s::regclass", (table,))
+    db.execute("CREATE USER MAPPING FOR rc_bob SERVER %s OPTIONS (token 'bob-token')" % server)
+    db.execute("CREATE USER MAPPING FOR rc_alice SERVER %s OPTIONS (token 'alice-token')" % server)
+    db.execute("CREATE VIEW inv_%s WITH (security_invoker) AS SELECT * FROM %s" % (table, table))
+    db.execute("GRANT SELECT ON inv_%s, %s TO rc_alice" % (table, table))
+    db.execute("SET ROLE rc_alice")
+    try:
+        db.rows("SELECT * FROM inv_%s" % table)
+        (init,) = calls(db, "init")
+        assert "('token', 'alice-token')" in init
+    finally:
+        db.execute("RESET ROLE")
+
+
+# --- who may read server files -------------------------------------------------------------------
+
+def test_can_read_server_files_is_postgres_rule(db, roles):
+    table = make_table(db, table_options="report_files 'true', rows '0'")
+    db.execute("GRANT SELECT ON %s TO rc_carol" % table)
+    db.rows("SELECT * FROM %s" % table)
+    assert calls(db, "files") == ["True"]  # a superuser
+    db.execute("SET ROLE rc_carol")
+    try:
+        db.rows("SELECT * FROM %s" % table)
+        assert calls(db, "files") == ["False"]
+        db.execute("RESET ROLE")
+        db.execute("GRANT pg_read_server_files TO rc_carol")
+        db.execute("SET ROLE rc_carol")
+        db.rows("SELECT * FROM %s" % table)
+        assert calls(db, "files") == ["True"]
+    finally:
+        db.execute("RESET ROLE")
+        db.execute("REVOKE pg_read_server_files FROM rc_carol")
+
+
+# --- option levels (server_options, user_mapping_options) ----------------------------------------
+
+def levels_table(db, table_options="", mapping_options=""):
+    table = make_table(db, wrapper="LevelsFDW", server_options="url 'http://127.0.0.1:1'",
+                       table_options=table_options)
+    server = db.value("SELECT srvname FROM pg_foreign_table JOIN pg_foreign_server s "
+                      "ON s.oid = ftserver WHERE ftrelid = %s::regclass", (table,))
+    if mapping_options:
+        db.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (%s)"
+                   % (server, mapping_options))
+    return table
+
+
+@pytest.mark.parametrize("table_options, mapping_options, message", [
+    ("url 'http://127.0.0.2:2'", "",
+     'option "url" may be set only on the foreign server, not on the foreign table'),
+    ("", "url 'http://127.0.0.2:2'",
+     'option "url" may be set only on the foreign server, not in a user mapping'),
+    ("", "allowed_hosts '*'",
+     'option "allowed_hosts" may be set only on the foreign server, not in a user mapping'),
+    ("", "token 'secret-value', rows '5'", 'option "rows" may not be set in a user mapping'),
+])
+def test_options_set_where_they_may_not_be_are_errors(db, table_options, mapping_options, message):
+    table = levels_table(db, table_options, mapping_options)
+    with pytest.raises(psycopg.Error) as info:
+        db.rows("SELECT * FROM %s" % table)
+    assert info.value.diag.message_primary == message
+    assert "secret-value" not in str(info.value)
+
+
+def test_options_set_where_they_may_be_are_merged(db):
+    table = levels_table(db, "rows '3'", "token 'secret-value'")
+    assert len(db.rows("SELECT * FROM %s" % table)) == 3
+    (init,) = calls(db, "init")
+    assert "('token', 'secret-value')" in init and "('url', 'http://127.0.0.1:1')" in init

@@ -45,10 +45,20 @@ static bool python_ready = false;
 static PyObject *host_module = NULL;	/* restcorn_engine.host */
 static PyObject *exception_class = NULL;	/* restcorn_engine.MulticornException */
 
-/* One wrapper instance per foreign table, rebuilt when its definition changes. */
+/* The hash key of an instance: the table, and the user whose mapping it uses. */
+typedef struct RcInstanceKey
+{
+	Oid			relid;
+	Oid			userid;
+} RcInstanceKey;
+
+/*
+ * One wrapper instance per foreign table and user, rebuilt when its
+ * definition changes.
+ */
 typedef struct RcInstance
 {
-	Oid			relid;			/* hash key */
+	RcInstanceKey key;			/* hash key */
 	PyObject   *instance;
 	PyObject   *signature;		/* (class, options, columns) it was built from */
 	int			xact_depth;		/* transaction nesting the wrapper was told of */
@@ -259,7 +269,7 @@ rc_python_init(void)
 	rc_chain_signal(SIGTERM, &pg_sigterm);
 
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(Oid);
+	ctl.keysize = sizeof(RcInstanceKey);
 	ctl.entrysize = sizeof(RcInstance);
 	instances = hash_create("restcorn instances", 32, &ctl, HASH_ELEM | HASH_BLOBS);
 	RegisterXactCallback(rc_xact_callback, NULL);
@@ -502,16 +512,16 @@ rc_options_dict(List *options)
 	return dict;
 }
 
-/* The user mapping of the current user, else PUBLIC's, else NIL. */
+/* The options of userid's user mapping for the server, else PUBLIC's, else NIL. */
 static List *
-rc_user_mapping_options(Oid serverid)
+rc_user_mapping_options(Oid userid, Oid serverid)
 {
 	HeapTuple	tp;
 	Datum		datum;
 	bool		isnull;
 	List	   *options = NIL;
 
-	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(GetUserId()),
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
 						 ObjectIdGetDatum(serverid));
 	if (!HeapTupleIsValid(tp))
 		tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
@@ -527,27 +537,29 @@ rc_user_mapping_options(Oid serverid)
 }
 
 /*
- * (class name, options, columns): everything an instance is built from.
- * Options merge table, then server, then user mapping; later keys win.
+ * (class name, table options, server options, user mapping options, columns):
+ * everything an instance is built from. The user mapping is userid's (else
+ * PUBLIC's); restcorn_engine.host.make_instance merges the options.
  */
 static PyObject *
-rc_signature(Oid foreigntableid)
+rc_signature(Oid foreigntableid, Oid userid)
 {
 	ForeignTable *table = GetForeignTable(foreigntableid);
 	ForeignServer *server = GetForeignServer(table->serverid);
 	char	   *class_name = rc_server_wrapper(server->options);
-	List	   *options;
-	PyObject   *options_dict;
+	PyObject   *table_options;
+	PyObject   *server_options;
+	PyObject   *mapping_options;
 	PyObject   *columns;
 	Relation	rel;
 	TupleDesc	desc;
 	int			i;
 
 	rc_check_wrapper_allowed(class_name);
-	options = list_concat(list_copy(table->options), server->options);
-	options = list_concat(options, rc_user_mapping_options(table->serverid));
-	options_dict = rc_options_dict(options);
-	if (PyDict_DelItemString(options_dict, "wrapper") < 0)
+	table_options = rc_options_dict(table->options);
+	server_options = rc_options_dict(server->options);
+	mapping_options = rc_options_dict(rc_user_mapping_options(userid, table->serverid));
+	if (PyDict_DelItemString(server_options, "wrapper") < 0)
 		PyErr_Clear();
 
 	columns = rc_check(PyList_New(0));
@@ -576,7 +588,8 @@ rc_signature(Oid foreigntableid)
 		Py_DECREF(column);
 	}
 	RelationClose(rel);
-	return rc_check(Py_BuildValue("(sNN)", class_name, options_dict, columns));
+	return rc_check(Py_BuildValue("(sNNNN)", class_name, table_options, server_options,
+								  mapping_options, columns));
 }
 
 static void
@@ -635,19 +648,25 @@ rc_begin_remote_xact(RcInstance *entry)
 }
 
 /*
- * The wrapper instance of a foreign table: built at first use, rebuilt when
- * the table, server, user mapping or columns change. Borrowed reference.
+ * The wrapper instance of a foreign table for the user whose permissions the
+ * scan checks (a view's owner inside a view, else the current user; as
+ * postgres_fdw picks its user mapping): built at first use, rebuilt when the
+ * table, server, user mapping or columns change. Borrowed reference.
  */
 PyObject *
-rc_get_instance(Oid foreigntableid)
+rc_get_instance(Oid foreigntableid, Oid userid)
 {
 	RcInstance *entry;
+	RcInstanceKey key;
 	bool		found;
 	PyObject   *signature;
 
 	rc_python_init();
-	signature = rc_signature(foreigntableid);
-	entry = hash_search(instances, &foreigntableid, HASH_ENTER, &found);
+	signature = rc_signature(foreigntableid, userid);
+	memset(&key, 0, sizeof(key));
+	key.relid = foreigntableid;
+	key.userid = userid;
+	entry = hash_search(instances, &key, HASH_ENTER, &found);
 	if (!found)
 	{
 		entry->instance = NULL;

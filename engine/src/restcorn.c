@@ -176,7 +176,9 @@ rcGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	baserel->fdw_private = state;
 	state->relid = foreigntableid;
 	state->base_rel = baserel;
-	state->instance = rc_get_instance(foreigntableid);
+	/* the user the scan checks permissions as, as postgres_fdw picks its user mapping */
+	state->instance = rc_get_instance(foreigntableid,
+									  OidIsValid(baserel->userid) ? baserel->userid : GetUserId());
 	rel = table_open(foreigntableid, NoLock);
 	state->desc = CreateTupleDescCopy(RelationGetDescr(rel));
 	table_close(rel, NoLock);
@@ -734,6 +736,24 @@ rc_release_scan(void *arg)
 	}
 }
 
+/*
+ * The user whose permissions the scan checks: a view's owner for a scan
+ * inside a view, else the current user. Its user mapping is the one used.
+ */
+static Oid
+rc_scan_userid(ForeignScanState *node)
+{
+	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
+	Oid			userid;
+
+#if PG_VERSION_NUM >= 160000
+	userid = plan->checkAsUser;
+#else
+	userid = exec_rt_fetch(plan->scan.scanrelid, node->ss.ps.state)->checkAsUser;
+#endif
+	return OidIsValid(userid) ? userid : GetUserId();
+}
+
 static void
 rcBeginForeignScan(ForeignScanState *node, int eflags)
 {
@@ -758,7 +778,7 @@ rcBeginForeignScan(ForeignScanState *node, int eflags)
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &scan->release);
 	node->fdw_state = scan;
 
-	scan->instance = Py_NewRef(rc_get_instance(RelationGetRelid(rel)));
+	scan->instance = Py_NewRef(rc_get_instance(RelationGetRelid(rel), rc_scan_userid(node)));
 	scan->columns = palloc0(sizeof(RcColumn) * scan->desc->natts);
 	scan->natts = scan->desc->natts;
 	scan->columns_set = rc_columns_to_python(attrs, scan->desc);

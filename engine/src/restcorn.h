@@ -93,7 +93,7 @@ extern void rc_python_init(void);
 extern PyObject *rc_host_call(const char *function, PyObject *args);
 pg_noreturn extern void rc_python_error(void) pg_attribute_noreturn();
 extern PyObject *rc_check(PyObject *result);
-extern PyObject *rc_get_instance(Oid foreigntableid);
+extern PyObject *rc_get_instance(Oid foreigntableid, Oid userid);
 extern PyObject *rc_get_class(const char *class_name);
 extern void rc_check_wrapper_allowed(const char *class_name);
 extern char *rc_server_wrapper(List *options);

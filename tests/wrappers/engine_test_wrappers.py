@@ -92,6 +92,9 @@ class CallsFDW(ForeignDataWrapper):
         if self.options.get("report_side_effect") == "true":
             report("side_effect", os.environ.get("RESTCORN_TEST_SIDE_EFFECT"),
                    "import_side_effect" in sys.modules)
+        if self.options.get("report_files") == "true":
+            import restcorn_engine
+            report("files", restcorn_engine.can_read_server_files())
         if self.options.get("report_behaviour") == "true":
             report("behaviour", multicorn2_behaviour())
         if self.options.get("report_collations") == "true":
@@ -238,3 +241,11 @@ NOT_A_CLASS = len
 
 class NotAWrapper:
     """A class, but no ForeignDataWrapper."""
+
+
+class LevelsFDW(CallsFDW):
+    """CallsFDW with option levels: url and allowed_hosts only on the server, a
+    user mapping only token."""
+
+    server_options = ("url", "allowed_hosts")
+    user_mapping_options = ("token",)

@@ -40,11 +40,45 @@ def get_class(name):
     return cls
 
 
-def make_instance(class_name, options, columns):
-    """cls(options, OrderedDict of ColumnDefinition) for one foreign table."""
+def merge_options(cls, table, server, mapping):
+    """The options a wrapper gets: table, then server, then user mapping (later keys win).
+
+    A class may declare ``server_options`` (names only a server may set) and
+    ``user_mapping_options`` (the only names a user mapping may set); an
+    option set elsewhere is an ERROR naming it and where it may be set.
+    Values never appear in these errors (a mapping holds secrets).
+    """
+    server_only = tuple(getattr(cls, "server_options", ()) or ())
+    mapping_allowed = getattr(cls, "user_mapping_options", None)
+    for name in sorted(table):
+        if name in server_only:
+            raise MulticornException(
+                'option "%s" may be set only on the foreign server, not on the foreign table' % name,
+                hint="Set it with ALTER SERVER ... OPTIONS.")
+    for name in sorted(mapping):
+        if name in server_only:
+            raise MulticornException(
+                'option "%s" may be set only on the foreign server, not in a user mapping' % name,
+                hint="Set it with ALTER SERVER ... OPTIONS.")
+        if mapping_allowed is not None and name not in mapping_allowed:
+            raise MulticornException(
+                'option "%s" may not be set in a user mapping' % name,
+                hint="A user mapping of %s may set only: %s." % (
+                    cls.__name__, ", ".join(mapping_allowed) or "nothing"))
+    merged = dict(table)
+    merged.update(server)
+    merged.update(mapping)
+    merged.pop("wrapper", None)  # the server's, naming the class
+    return merged
+
+
+def make_instance(class_name, table_options, server_options, mapping_options, columns):
+    """cls(merged options, OrderedDict of ColumnDefinition) for one foreign table and user."""
+    cls = get_class(class_name)
+    options = merge_options(cls, table_options, server_options, mapping_options)
     definitions = OrderedDict(
         (col[0], ColumnDefinition(*col)) for col in columns)
-    return get_class(class_name)(options, definitions)
+    return cls(options, definitions)
 
 
 def make_qual(field_name, operator, value, is_array, use_or, *collation):
