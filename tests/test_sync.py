@@ -161,10 +161,18 @@ def test_changing_source_applies_batches_exactly(service):
     assert [r["id"] for r in get(limit=1, offset=1)["records"]] == [3]
     assert [r["id"] for r in get(order="-updated_at", fields="id")["records"]] == [2, 4, 3]
     assert [r["id"] for r in get(version_gte=2, fields="id")["records"]] == [2]
+    # step: the batch's records are stamped one after another, in update-then-insert order.
+    stepped = requests.post(url + "/_changes/probe", json={
+        "update": [3, 2], "insert": 1, "at": "2026-01-01T00:00:02Z", "step": 250}).json()
+    assert get(updated_at_gte="2026-01-01T00:00:02Z", fields="id,updated_at",
+               order="updated_at")["records"] == [
+        {"id": 3, "updated_at": "2026-01-01T00:00:02.000000Z"},
+        {"id": 2, "updated_at": "2026-01-01T00:00:02.000250Z"},
+        {"id": stepped["inserted"][0], "updated_at": "2026-01-01T00:00:02.000500Z"}]
     # A batch naming an id the source does not hold changes nothing.
     refused = requests.post(url + "/_changes/probe", json={"insert": 1, "delete": [1]})
     assert refused.status_code == 400 and "no record with id 1" in refused.json()["error"]
-    assert get()["total"] == 3
+    assert get()["total"] == 4
     assert requests.get(url + "/changing/probe", params={"since": "x"}).status_code == 400
     requests.delete(url + "/_changes/probe")
 

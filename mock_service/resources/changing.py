@@ -11,7 +11,9 @@ batch):
      "insert": 5 | [{"name": "..."}],    new records, ids after the largest ever used
      "update": [3, {"id": 4, "name": "..."}],   version + 1, a new updated_at (and name)
      "delete": [7, 8],                   the records are gone
-     "at": "2026-01-31T12:00:00Z"}       updated_at of this batch's records; default: now
+     "at": "2026-01-31T12:00:00Z",       updated_at of this batch's records; default: now
+     "step": 0}                          microseconds between the updated_at of one record of
+                                         the batch and the next (updates, then inserts)
 
 and answers {"name", "total", "at", "inserted": [ids], "updated": [ids],
 "deleted": [ids]}. Updating or deleting an id the source does not hold, or
@@ -187,9 +189,13 @@ def _ids_and_names(items, what: str) -> list[tuple[int, str | None]]:
 
 def apply_batch(source: Source, batch: dict, now: int) -> dict:
     """Apply one batch (see the module's docstring) to ``source``; what it did."""
-    unknown = set(batch) - {"reset", "insert", "update", "delete", "at"}
+    unknown = set(batch) - {"reset", "insert", "update", "delete", "at", "step"}
     if unknown:
-        raise BatchError(f"unknown keys {sorted(unknown)}; known: reset, insert, update, delete, at")
+        raise BatchError(f"unknown keys {sorted(unknown)}; known: reset, insert, update, delete, at, "
+                         "step")
+    step = batch.get("step", 0)
+    if type(step) is not int or not 0 <= step <= 3_600_000_000:
+        raise BatchError("step must be an integer number of microseconds from 0 to 3600000000")
     at = now
     if "at" in batch:
         try:
@@ -226,10 +232,12 @@ def apply_batch(source: Source, batch: dict, now: int) -> dict:
 
     if reset is not None:
         source.reset(reset, at)
+    stamp = at
     for record_id, name in updates:
         position = source.position(record_id)
         source.versions[position] += 1
-        source.updated[position] = at
+        source.updated[position] = stamp
+        stamp += step
         if name is not None:
             source.names[record_id] = name
         else:
@@ -248,7 +256,8 @@ def apply_batch(source: Source, batch: dict, now: int) -> dict:
         source.next_id += 1
         source.ids.append(record_id)
         source.versions.append(1)
-        source.updated.append(at)
+        source.updated.append(stamp)
+        stamp += step
         if "name" in item:
             source.names[record_id] = item["name"]
         inserted.append(record_id)
