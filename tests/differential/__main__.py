@@ -38,14 +38,17 @@ def main(argv=None):
                       flush=True))
         try:
             found = run.run(args.queries or None)
+            if found is not None:
+                print(found.report)
+                smallest = harness.minimize(found)
+                if smallest is not found:
+                    print("\nThe same, minimized:\n" + smallest.report)
+                return 1
+            print(run.summary())
         except KeyboardInterrupt:
-            found = None
+            print(run.summary(minimize=False))
         finally:
             harness.close()
-        if found is not None:
-            print(found.report)
-            return 1
-        print(run.summary())
         return 1 if run.mismatches else 0
 
 

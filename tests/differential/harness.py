@@ -23,7 +23,7 @@ import requests
 from mock_service.resources.tables import dumps
 
 from . import data, queries
-from .tables import CONVENTIONS, describe, foreign_ddl, local_ddl
+from .tables import CONVENTIONS, describe, foreign_ddl, local_ddl, server_ddl
 
 ROWS = 100
 SIDE_KEYS = list(range(0, 13)) + [50, 99, 100, 101]
@@ -51,6 +51,10 @@ class Mismatch:
     kind: str
     report: str
     sql: str
+    case: object = None
+    convention: object = None
+    problem: str = ""
+    mode: str = ""
 
 
 def normalized(message):
@@ -97,8 +101,7 @@ class Harness:
         conn.execute("CREATE SCHEMA %s" % self.schema)
         conn.execute("SET search_path = %s, public" % self.schema)
         conn.execute("DROP SERVER IF EXISTS %s_srv CASCADE" % self.schema)
-        conn.execute("CREATE SERVER %s_srv FOREIGN DATA WRAPPER restcorn "
-                     "OPTIONS (wrapper 'fdw.RestFDW')" % self.schema)
+        conn.execute(server_ddl(self.schema + "_srv", self.service_url))
         conn.execute(local_ddl("loc", self.icu))
         conn.execute("INSERT INTO loc SELECT * FROM json_populate_recordset(NULL::loc, %s)",
                      (body_records(body),))
@@ -107,7 +110,7 @@ class Harness:
                      (SIDE_KEYS,))
         for convention in self.conventions:
             conn.execute(foreign_ddl("f_" + convention.name, self.schema + "_srv", convention,
-                                     self.service_url, self.data_name, self.icu))
+                                     self.data_name, self.icu))
         conn.execute("ANALYZE loc")
         conn.execute("ANALYZE side")
         try:
@@ -170,16 +173,62 @@ class Harness:
         problem = differ(case, local, foreign, base)
         mode = ""
         if problem is None and self.stand_in:
-            self.conn.execute("SET restcorn.multicorn2_behaviour = on")
-            try:
-                foreign = self.run(case, table)
-            finally:
-                self.conn.execute("RESET restcorn.multicorn2_behaviour")
+            foreign = self.run_stand_in(case, table)
             problem = differ(case, local, foreign, base)
-            mode = " (restcorn.multicorn2_behaviour on)" if problem else ""
+            mode = STAND_IN if problem else ""
         if problem is None:
             return None
         return self.mismatch(case, convention, local, foreign, problem, mode)
+
+    def run_stand_in(self, case, table):
+        self.conn.execute("SET restcorn.multicorn2_behaviour = on")
+        try:
+            return self.run(case, table)
+        finally:
+            self.conn.execute("RESET restcorn.multicorn2_behaviour")
+
+    def reproduces(self, case, convention, problem, mode):
+        """True when ``case`` still shows ``problem`` (the same words) on ``convention``."""
+        self.apply(case.settings)
+        local = self.run(case, "loc")
+        base = self.run_base(case) if case.compare == "limited" else None
+        table = "f_" + convention.name
+        foreign = self.run_stand_in(case, table) if mode else self.run(case, table)
+        return differ(case, local, foreign, base) == problem
+
+    def minimize(self, mismatch):
+        """The Mismatch of the smallest plain query found that still shows it (or itself).
+
+        Drops, one at a time while the problem stays: the ORDER BY, the LIMIT and
+        OFFSET, each top-level AND term of the WHERE clause, and the select list
+        (for count(*) or id).
+        """
+        case = mismatch.case
+        if case is None or len(case.steps) != 1 or case.shape != "plain":
+            return mismatch
+        parts = plain_parts(case.steps[0][0])
+        if parts is None:
+            return mismatch
+        improved = True
+        while improved:
+            improved = False
+            for candidate in smaller(parts, case.compare):
+                smaller_case = queries.Case([(plain_sql(candidate), True)], compare=candidate["compare"],
+                                            keys=case.keys, base=plain_sql(dict(candidate, limit="")),
+                                            settings=case.settings, shape="plain")
+                if self.reproduces(smaller_case, mismatch.convention, mismatch.problem,
+                                   mismatch.mode):
+                    parts, improved = candidate, True
+                    break
+        final = queries.Case([(plain_sql(parts), True)], compare=parts["compare"], keys=case.keys,
+                             base=plain_sql(dict(parts, limit="")), settings=case.settings,
+                             shape="plain (minimized)")
+        self.apply(final.settings)
+        local = self.run(final, "loc")
+        table = "f_" + mismatch.convention.name
+        foreign = self.run_stand_in(final, table) if mismatch.mode else self.run(final, table)
+        return self.mismatch(final, mismatch.convention, local, foreign, mismatch.problem,
+                             mismatch.mode)
 
     def run_base(self, case):
         return self.run(queries.Case([(case.base, True)]), "loc")
@@ -202,7 +251,7 @@ class Harness:
             difference(local, foreign),
             "requests: " + self.requests_of(case, "f_" + convention.name),
         ])
-        return Mismatch(kind, report, sql)
+        return Mismatch(kind, report, sql, case, convention, problem, mode)
 
     def requests_of(self, case, table):
         """The service's requests when the foreign query runs again (the request log)."""
@@ -218,6 +267,69 @@ class Harness:
 
     def clear_log(self):
         requests.delete(self.service_url + "/_log", timeout=10)
+
+
+STAND_IN = " (restcorn.multicorn2_behaviour on)"
+PLAIN = re.compile(r"SELECT (?P<columns>.*?) FROM \{t\}(?: WHERE (?P<where>.*?))?"
+                   r"(?: ORDER BY (?P<order>.*?))?(?P<limit>(?: LIMIT \S+)?(?: OFFSET \S+)?)", re.S)
+
+
+def plain_parts(sql):
+    """The parts of a plain generated SELECT, or None when it is not one."""
+    match = PLAIN.fullmatch(sql)
+    if match is None:
+        return None
+    parts = {name: value or "" for name, value in match.groupdict().items()}
+    parts["terms"] = top_level_terms(parts.pop("where"))
+    parts["compare"] = None
+    return parts
+
+
+def top_level_terms(where):
+    """The terms of a WHERE clause joined by AND outside parentheses and quotes."""
+    terms, depth, quoted, start, i = [], 0, False, 0, 0
+    while i < len(where):
+        char = where[i]
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and where.startswith(" AND ", i) \
+                and "BETWEEN" not in where[start:i].split(" AND ")[-1][-60:]:
+            terms.append(where[start:i])
+            start = i + 5
+            i += 4
+        i += 1
+    if where:
+        terms.append(where[start:])
+    return terms
+
+
+def plain_sql(parts):
+    sql = "SELECT %s FROM {t}" % parts["columns"]
+    if parts["terms"]:
+        sql += " WHERE " + " AND ".join(parts["terms"])
+    if parts["order"]:
+        sql += " ORDER BY " + parts["order"]
+    return sql + parts["limit"]
+
+
+def smaller(parts, compare):
+    """Simpler variants of a plain query's parts, each with the comparison it needs."""
+    compare = parts["compare"] or compare
+    if parts["order"] and compare != "keys":
+        yield dict(parts, order="", compare="limited" if parts["limit"] else "multiset")
+    if parts["limit"]:
+        yield dict(parts, limit="", compare="multiset" if compare == "limited" else compare)
+    for i in range(len(parts["terms"])):
+        yield dict(parts, terms=parts["terms"][:i] + parts["terms"][i + 1:], compare=compare)
+    if compare != "keys":
+        for columns in ("count(*)", "id"):
+            if parts["columns"] not in ("count(*)", "id") and \
+                    (columns != "count(*)" or not parts["order"]):
+                yield dict(parts, columns=columns, compare=compare)
 
 
 def body_records(body):
@@ -306,10 +418,14 @@ class Run:
                 return found
         return None
 
-    def summary(self):
-        """Each kind of mismatch once, with its shortest SQL."""
+    def summary(self, minimize=True):
+        """Each kind of mismatch once, with its shortest SQL (minimized when it is a plain query)."""
         parts = ["%d queries, %d kinds of mismatch" % (self.done, len(self.mismatches))]
         for kind, found in sorted(self.mismatches.items()):
             shortest = min(found, key=lambda mismatch: len(mismatch.sql))
+            if minimize:
+                plain = [mismatch for mismatch in found if mismatch.case.shape == "plain"]
+                if plain:
+                    shortest = self.harness.minimize(min(plain, key=lambda m: len(m.sql)))
             parts.append("=== %d x %s\n%s" % (len(found), kind, shortest.report))
         return "\n\n".join(parts)

@@ -20,7 +20,8 @@ LIKE_FORMS = {
 }
 # The service sorts like PostgreSQL's default (NULLs larger than any value) and compares text
 # by code point: the database's default collation here is C, so default_collation 'C' is true.
-COMMON = {"default_collation": "C"}
+# One convention (pagecap) leaves null_order unknown: its sorts on nullable columns stay local.
+COMMON = {"default_collation": "C", "null_order": "larger"}
 
 
 def filters(like_form, in_form=""):
@@ -51,7 +52,7 @@ CONVENTIONS = [
                     sort_style="separate", sort_param="sort", direction_param="direction"),
                filters("star", "join")),
     Convention("pagecap", "suffix/page-nototal-cap10",
-               dict(COMMON, pagination="page", page_size="25"), filters("literal")),
+               dict(default_collation="C", pagination="page", page_size="25"), filters("literal")),
     Convention("pagenolimit", "suffix/page", dict(COMMON, pagination="page", limit_param=""),
                filters("pattern")),
     Convention("cursor", "prefix_op/cursor",
@@ -83,7 +84,13 @@ def local_ddl(table, icu):
     return "CREATE TABLE %s (%s, PRIMARY KEY (id))" % (table, column_list(icu))
 
 
-def foreign_ddl(table, server, convention, service_url, data_name, icu):
+def server_ddl(server, service_url):
+    """The foreign server: where requests go is the server's option (url)."""
+    return ("CREATE SERVER %s FOREIGN DATA WRAPPER restcorn OPTIONS (wrapper 'fdw.RestFDW', url %s)"
+            % (server, quote_literal(service_url)))
+
+
+def foreign_ddl(table, server, convention, data_name, icu):
     """CREATE FOREIGN TABLE for ``convention`` over the service's table ``data_name``."""
     columns = []
     for name, sql, _ in COLUMNS:
@@ -98,15 +105,14 @@ def foreign_ddl(table, server, convention, service_url, data_name, icu):
         columns.append("%s %s%s%s" % (name, kind,
                                       " OPTIONS (%s)" % ", ".join(options) if options else "",
                                       collate + collation))
-    options = dict(convention.options, url=service_url,
-                   path="/tables/%s/%s" % (data_name, convention.path))
+    options = dict(convention.options, path="/tables/%s/%s" % (data_name, convention.path))
     return "CREATE FOREIGN TABLE %s (%s) SERVER %s OPTIONS (%s)" % (
         table, ", ".join(columns), server,
         ", ".join("%s %s" % (key, quote_literal(value)) for key, value in sorted(options.items())))
 
 
 def describe(convention, service_url, data_name):
-    """The table's options as a mismatch report shows them."""
+    """The table's options as a mismatch report shows them (url is the server's)."""
     options = dict(convention.options, url=service_url,
                    path="/tables/%s/%s" % (data_name, convention.path))
     columns = ", ".join("%s(%s%s)" % (name, spec, ", sortable" if sortable else "")
