@@ -331,6 +331,7 @@ COLUMN_OPTIONS = {
     "filters": Option(parse_filters, ""),
     "sortable": Option(parse_bool, "false"),
     "null_order": Option(choice(*NULL_ORDERS), ABSENT),  # ABSENT: the table's null_order
+    "collation": Option(parse_text, ""),  # the column's COLLATE; '': the database default
 }
 
 
@@ -341,6 +342,7 @@ class ColumnConfig:
     filters: frozenset  # operators (see pushdown.OPERATORS) the service evaluates for it
     sortable: bool
     null_order: str     # where the service puts NULLs in a sort: one of pushdown.NULL_ORDERS
+    collation: str      # the collation the column is declared with; '': the database default
     kind: str           # types.INTEGER, TEXT, ...
     type_name: str      # the base type's name, e.g. "integer"
     width: int
@@ -466,7 +468,8 @@ def parse_column(name, definition, given, style, null_order="unknown"):
         raise OptionError('%soption "filters" %s' % (prefix, error)) from None
     return ColumnConfig(
         name=name, field=key, filters=frozenset(item[0] for item in column["filters"]),
-        sortable=column["sortable"], null_order=column["null_order"] or null_order, kind=kind,
+        sortable=column["sortable"], null_order=column["null_order"] or null_order,
+        collation=column["collation"], kind=kind,
         type_name=definition.base_type_name,
         width=types.width(definition.base_type_name), params=params)
 

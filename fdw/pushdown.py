@@ -178,8 +178,25 @@ def operator_of(qual):
     return SCALAR_OPERATORS.get(qual.operator)
 
 
+UNKNOWN = object()  # a qual without a collation attribute (Multicorn2 gives none)
+
+
 def is_code_point_collation(name):
     return name is not None and name.lower() in CODE_POINT_COLLATIONS
+
+
+def effective_collation(column, name, default_collation):
+    """The collation a comparison or sort on ``column`` uses, by name ('' when not known).
+
+    ``name`` is the qual's ``collation`` attribute (UNKNOWN when the host gives
+    none) or a SortKey's ``collate`` (None: the column's own). Then the
+    column's ``collation`` option says it; ``default`` (and a column without
+    the option) means the database's default collation, which PostgreSQL does
+    not tell the wrapper: the ``default_collation`` option does.
+    """
+    if name is UNKNOWN or name is None:
+        name = column.collation or "default"
+    return default_collation if name == "default" else name
 
 
 def nulls_placed_as_asked(null_order, key):
@@ -199,15 +216,31 @@ def exact_order(column, collate, default_collation):
     """True when the service orders ``column`` exactly as PostgreSQL does under ``collate``.
 
     Numbers compare by value on both sides. Text compares by code point on the
-    service, which is PostgreSQL's order only under a C-like collation;
-    ``collate`` None means the database's default, which PostgreSQL does not
-    tell the wrapper: the ``default_collation`` option does.
+    service, which is PostgreSQL's order only under a C-like collation
+    (effective_collation says which one applies).
     """
     if column.kind in (INTEGER, NUMBER):
         return True
     if column.kind == TEXT:
-        return is_code_point_collation(default_collation if collate is None else collate)
+        return is_code_point_collation(effective_collation(column, collate, default_collation))
     return False
+
+
+def exact_equality(column, qual, default_collation):
+    """True when ``=``, IN and LIKE on ``column`` mean on the service what they mean here.
+
+    Text equality differs only under a nondeterministic collation, which
+    the wrapper cannot recognise by name: a qual is pushed when its collation
+    is unknown (Multicorn2), the database default, a code point collation or
+    the column's declared one, and not under any other COLLATE.
+    """
+    if column.kind != TEXT:
+        return True
+    name = getattr(qual, "collation", UNKNOWN)
+    if name is UNKNOWN or name is None or name == "default":
+        return True
+    return is_code_point_collation(name) or name == column.collation \
+        or name == default_collation
 
 
 def equality_values(qual, operator):
@@ -227,7 +260,8 @@ def filter_params(quals, columns, default_collation=""):
     other operator of its direction, values.range_pair). Several equality / IN quals on
     one column push the intersection of their values (the service ORs repeated
     values); an empty intersection, or an empty IN list, matches nothing.
-    Range quals on text are pushed only under a code point collation. A
+    Range quals on text are pushed only under a code point collation, and
+    equality and LIKE only under a known deterministic one (exact_equality). A
     parameter the service takes only once carries the first qual's value.
     """
     equal = {}  # column name -> (Python type of the values, {text: None} in first-seen order)
@@ -238,13 +272,14 @@ def filter_params(quals, columns, default_collation=""):
         if column is None or operator is None:
             continue
         if operator in RANGE_OPERATORS:
-            if column.kind == TEXT and not exact_order(column, None, default_collation):
+            collation = getattr(qual, "collation", UNKNOWN)
+            if column.kind == TEXT and not exact_order(column, collation, default_collation):
                 continue
             pair = values.range_pair(column, operator, qual.value, column.filters)
             if pair is not None:
                 others.append((column.params[pair[0]], pair[1]))
             continue
-        if operator not in column.filters:
+        if operator not in column.filters or not exact_equality(column, qual, default_collation):
             continue
         if operator in ("eq", "in"):
             allowed = equality_values(qual, operator)

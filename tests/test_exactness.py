@@ -58,6 +58,12 @@ def exact(cluster, service):
                      "OPTIONS (wrapper 'fdw.DictionaryFDW', url '%s')" % service.url)
         conn.execute('CREATE FOREIGN TABLE exact.dictionary (id int, word varchar COLLATE "C") '
                      "SERVER exact_dict_srv")
+        # The database's default collation is not C here; these tables say it is (case 6).
+        conn.execute("CREATE FOREIGN TABLE exact.dictionary_c_default (id int, word varchar) "
+                     "SERVER exact_dict_srv OPTIONS (default_collation 'C')")
+        conn.execute("CREATE FOREIGN TABLE exact.dictionary_plain (id int, word varchar) "
+                     "SERVER exact_dict_srv")
+        conn.execute("CREATE TABLE exact.local_words AS SELECT id, word FROM exact.dictionary")
     yield service
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         conn.execute("DROP SCHEMA exact CASCADE")
@@ -493,3 +499,66 @@ def test_lossy_timestamps_are_widened():
             ("ge", "2021-01-01T00:00:00.500000+00:00")
     with host(False):
         assert values.equality_text(column, moment) == "2021-01-01T00:00:00"
+
+
+# --- case 6: collations ---------------------------------------------------------------------------
+
+def test_an_explicit_collation_is_not_taken_for_code_point_order(db, exact, log):
+    """Issue 9 case 6: with default_collation 'C' this was pushed as a code point test: 3 rows, not 7."""
+    sql = "SELECT id, word FROM exact.%s WHERE word >= 'zy' COLLATE \"en-x-icu\" ORDER BY id"
+    rows = db.rows(sql % "dictionary_c_default")
+    assert rows == db.rows(sql % "local_words")
+    assert len(rows) == 7
+    assert all("word_gte" not in args for args in log.args("/words"))
+
+
+def test_a_column_declared_collate_c_gets_its_ranges_pushed(db, exact, log):
+    """Issue 9 case 6: a column declared COLLATE "C" never got its text ranges pushed."""
+    sql = "SELECT id, word FROM exact.%s WHERE word >= 'zy' ORDER BY id"
+    assert db.rows(sql % "dictionary") == db.rows(
+        "SELECT id, word FROM exact.local_words WHERE word >= 'zy' COLLATE \"C\" ORDER BY id")
+    sent = [args.get("word_gte") for args in log.args("/words")]
+    assert sent and all(value == ["zy"] for value in sent)  # the planner's count and the scan
+
+
+@pytest.mark.parametrize("table, pushed", [("dictionary", False), ("dictionary_c_default", True),
+                                           ("dictionary_plain", False)])
+def test_text_ranges_follow_the_qual_collation(db, exact, log, table, pushed):
+    sql = "SELECT id FROM exact.%s WHERE word < 'Ab' COLLATE \"default\" ORDER BY id"
+    local = db.rows("SELECT id FROM exact.local_words WHERE word < 'Ab' ORDER BY id")
+    assert db.rows(sql % table) == local
+    assert any("word_lt" in args for args in log.args("/words")) == pushed
+
+
+def test_sorts_follow_the_collation(db, exact, log):
+    sql = "SELECT word FROM exact.%s ORDER BY word COLLATE \"en-x-icu\" DESC, id LIMIT 5"
+    assert db.rows(sql % "dictionary_c_default") == db.rows(sql % "local_words")
+    assert all("order" not in args for args in log.args("/words"))
+    # default_collation 'C' declares the database default to be C: the sort is pushed.
+    sql = "SELECT word FROM exact.%s ORDER BY word DESC, id LIMIT 5"
+    assert db.rows(sql % "dictionary_c_default") == db.rows(
+        sql.replace("word DESC", 'word COLLATE "C" DESC') % "local_words")
+    assert any(args.get("order") == ["-word,id"] for args in log.args("/words"))
+
+
+def test_a_declared_column_collation_serves_hosts_without_qual_collations():
+    """Under Multicorn2 quals carry no collation: the column option collation says it."""
+    from restcorn_engine import ColumnDefinition, Qual
+
+    from fdw.options import parse_table
+    from fdw.pushdown import filter_params
+    definitions = {"word": ColumnDefinition("word", 0, -1, "character varying",
+                                            "character varying",
+                                            {"filters": "eq,lt,ge", "collation": "C"}),
+                   "other": ColumnDefinition("other", 0, -1, "text", "text",
+                                             {"filters": "eq,lt,ge"})}
+    table = parse_table({"url": "http://svc"}, definitions)
+    quals = [Qual("word", ">=", "zy"), Qual("other", ">=", "zy")]
+    assert not hasattr(quals[0], "collation")
+    assert filter_params(quals, table.columns) == [("word_gte", "zy")]
+    icu = Qual("word", ">=", "zy")
+    icu.collation = "en-x-icu"
+    assert filter_params([icu], table.columns) == []
+    icu_eq = Qual("word", "=", "zy")
+    icu_eq.collation = "und-x-icu"
+    assert filter_params([icu_eq], table.columns) == []
