@@ -112,6 +112,9 @@ def test_a_prepared_statement_gets_exact_values(db):
     ("flag IS TRUE", None),
 ])
 def test_each_qual_has_its_collation(db, clause, collation):
+    if "icu" in clause and not db.value("SELECT count(*) FROM pg_collation "
+                                        "WHERE collname = 'en-x-icu'"):
+        pytest.skip("this PostgreSQL is built without ICU")
     table = make_table(db, 'id int, t text, c text COLLATE "C", v varchar, flag boolean',
                        table_options="report_collations 'true', rows '0'")
     db.rows("SELECT * FROM %s WHERE %s" % (table, clause))
