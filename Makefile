@@ -12,8 +12,8 @@ ENGINE_MAKE := $(MAKE) -C engine with_llvm=no PG_CONFIG=$(PG_CONFIG) PYTHON=$(SY
 # builds that tools/pgversions.py installs into .pg/ (git-ignored, for tests
 # only). A version that cannot be had or built here is skipped with the reason.
 PG_VERSIONS := 16 18
-VERSION_TESTS := tests/test_engine.py tests/test_dictionary.py tests/test_sql_scripts.py \
-	tests/test_pg_dump.py tests/test_versions.py
+VERSION_TESTS := $(wildcard tests/test_engine*.py) tests/test_dictionary.py \
+	tests/test_sql_scripts.py tests/test_pg_dump.py tests/test_versions.py
 
 .PHONY: all deps venv engine engine-versions test test-versions fuzz demo bench clean
 
@@ -47,7 +47,7 @@ test: engine venv engine-versions
 # The engine's and the dictionary's tests on each of PG_VERSIONS.
 test-versions:
 	@for v in $(PG_VERSIONS); do \
-	  echo "== PostgreSQL $$v: $(VERSION_TESTS)"; \
+	  echo "== PostgreSQL $$v: the engine's and the dictionary's tests"; \
 	  PG_CONFIG="$$($(PY) -m tools.pgversions pg-config $$v)" $(PY) -m pytest -q -rs $(VERSION_TESTS) \
 	    || exit 1; \
 	done
