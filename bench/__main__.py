@@ -23,6 +23,8 @@ from .targets import describe, evaluate
 
 FULL_SIZES = (1000000, 10000000)
 SMOKE_SIZES = (10000,)
+FULL_SYNC_ROWS = 1000000  # the changing source of the incremental sync rows (1% changed)
+SMOKE_SYNC_ROWS = 10000
 
 
 def main(argv=None):
@@ -57,7 +59,8 @@ def main(argv=None):
         try:
             results = run_all(env, repeat, sizes, generator_rows, smoke=args.smoke,
                               load_sessions=4 if args.smoke else 16,
-                              load_seconds=3 if args.smoke else 60)
+                              load_seconds=3 if args.smoke else 60,
+                              sync_rows=SMOKE_SYNC_ROWS if args.smoke else FULL_SYNC_ROWS)
         except Mismatch as error:
             print("\nWRONG ANSWER, benchmark stopped: %s" % error, file=sys.stderr)
             return 1

@@ -89,6 +89,20 @@ def refresh_table(results):
                   "CONCURRENTLY, over fdw.DictionaryFDW"], rows)
 
 
+def sync_table(results):
+    sync = results["sync"]
+    quiet, reconcile = sync["quiet"], sync["reconcile"]
+    return table(
+        ["records", "changed", "sync_table()", "REFRESH ... CONCURRENTLY", "nothing changed",
+         "reconcile pass (every key)"],
+        [["{:,}".format(sync["rows"]), "{:,}".format(sync["changed"]),
+          "%s (%s)" % (ms(sync["sync"]["median_ms"]),
+                       ratio(sync["refresh"]["median_ms"] / sync["sync"]["median_ms"])),
+          ms(sync["refresh"]["median_ms"]),
+          "%s, %d request(s)" % (ms(quiet["ms"]), quiet["requests"]),
+          "%s, %d request(s)" % (ms(reconcile["ms"]), reconcile["requests"])]])
+
+
 def scale_table(results):
     rows = []
     for entry in results["scale"]:
@@ -169,6 +183,8 @@ def markdown(results):
         "\n## Queries\n\n", queries_table(results),
         "\nmin / median / max, ms:\n\n", spread_table(results),
         "\n## Materialized view refresh\n\n", refresh_table(results),
+        *(["\n## Incremental sync: sql/sync.sql vs a concurrent refresh, same indexes\n\n",
+            sync_table(results)] if results.get("sync") else []),
         "\n## Scale: fdw.RestFDW over the synthetic resource (page_size 10000)\n\n",
         scale_table(results),
         "\n## Engine cost: rows from a pure-Python generator\n\n", engine_table(results),

@@ -15,8 +15,10 @@ from . import measure
 from .cases import (BASELINE, CASES, FIRST_ROWS_SQL, FOREIGN_TARGETS, GENERATOR_SQL, NO_IO_SQL,
                     REFRESHES, SCAN_SQL, TARGETS, refresh_sql)
 from .environment import MULTICORN_DB, synthetic_table
+from .sync import SyncMismatch, run_sync
 
 PROBED_REQUESTS = 3
+SYNC_ROUNDS = 3  # at most: each round also refreshes the whole view, tens of seconds at 1M records
 
 
 class Mismatch(Exception):
@@ -28,7 +30,7 @@ def progress(message):
 
 
 def run_all(env, repeat, synthetic_sizes, generator_rows, smoke=False, load_sessions=16,
-            load_seconds=60):
+            load_seconds=60, sync_rows=None):
     """The results dict that report.py writes and targets.py judges."""
     started = time.time()
     results = {"meta": meta(env, repeat, smoke)}
@@ -38,6 +40,11 @@ def run_all(env, repeat, synthetic_sizes, generator_rows, smoke=False, load_sess
     results["correctness"] = {"passed": True, "queries": len(CASES), "targets": list(TARGETS),
                               "runs_each": repeat + 1}
     results["refresh"] = refreshes(env, repeat)
+    if sync_rows:
+        try:
+            results["sync"] = run_sync(env, sync_rows, min(repeat, SYNC_ROUNDS), progress=progress)
+        except SyncMismatch as error:
+            raise Mismatch(str(error)) from None
     results["scale"] = [scale(env, rows, repeat) for rows in synthetic_sizes]
     results["engine"] = engine(env, repeat, generator_rows)
     results["load"] = load(env, load_sessions, load_seconds)

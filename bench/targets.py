@@ -39,6 +39,9 @@ def evaluate(results):
                        "at most 0.5x the article's time", ours["median_ms"] / article["median_ms"],
                        "x", 0.5, higher_is_better=False, where=refresh_where(refresh)))
 
+    if results.get("sync"):
+        found += sync_targets(results["sync"])
+
     if results["scale"]:
         largest = max(results["scale"], key=lambda entry: entry["rows"])
         found.append(judge("full scan of %s rows: backend peak RSS" % format_rows(largest["rows"]),
@@ -115,6 +118,25 @@ def refresh_where(refresh):
                  "%.0f ms: even a wrapper that fetched in no time could not meet this goal"
                  % (indexes, article))
     return text
+
+
+def sync_targets(sync):
+    """Incremental sync vs a concurrent refresh of the same data, and the cost of a quiet run."""
+    share = "%s of %s records changed" % (format_rows(sync["changed"]), format_rows(sync["rows"]))
+    runs = sync["sync"]["runs"]
+    speed = judge("sync_table() with %s vs REFRESH MATERIALIZED VIEW CONCURRENTLY" % share,
+                  "at least 20x faster", sync["refresh"]["median_ms"] / sync["sync"]["median_ms"],
+                  "x", 20, higher_is_better=True,
+                  where="the sync takes %.0f ms for %s request(s) fetching %s rows; the refresh "
+                        "%.0f ms fetching every record and comparing the whole view"
+                        % (sync["sync"]["median_ms"], runs[-1]["requests"],
+                           format_rows(runs[-1]["fetched"]), sync["refresh"]["median_ms"]))
+    quiet = sync["quiet"]
+    requests = judge("sync_table() with nothing changed: HTTP requests", "at most 1",
+                     quiet["requests"], "requests", 1, higher_is_better=False,
+                     where="%d rows fetched again (those at the watermark); the requests: %s"
+                           % (quiet["fetched"], ", ".join(quiet["urls"])))
+    return [speed, requests]
 
 
 def rss_where(entry):
