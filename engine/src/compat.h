@@ -1,8 +1,8 @@
 /*
  * compat.h
  *		The differences between the PostgreSQL versions the engine builds
- *		against (15 to 18), in one place. The code elsewhere uses only the
- *		names below, never PG_VERSION_NUM.
+ *		against (13 to 18), in one place: the code elsewhere uses the names
+ *		below and does not test PG_VERSION_NUM itself. Tested on 15, 16, 18.
  */
 #ifndef RESTCORN_COMPAT_H
 #define RESTCORN_COMPAT_H
@@ -67,6 +67,22 @@
 									 fdw_private) \
 	create_foreign_upper_path(root, rel, target, rows, startup_cost, total_cost, \
 							  pathkeys, fdw_outerpath, fdw_private)
+#endif
+
+/* 15 renamed EmitWarningsOnPlaceholders() (utils/guc.h). */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/*
+ * The user a foreign scan checks permissions as (InvalidOid: the current
+ * user): 16 keeps it in the plan node, earlier versions in the range table.
+ */
+#if PG_VERSION_NUM >= 160000
+#define rc_scan_check_as_user(plan, estate) ((plan)->checkAsUser)
+#else
+#define rc_scan_check_as_user(plan, estate) \
+	(exec_rt_fetch((plan)->scan.scanrelid, (estate))->checkAsUser)
 #endif
 
 #endif							/* RESTCORN_COMPAT_H */

@@ -94,11 +94,7 @@ _PG_init(void)
 							 "Qual values, collations, LIMIT offers, columns, errors and "
 							 "cancellation as Multicorn2 3.2 gives them.",
 							 &rc_multicorn2_behaviour, false, PGC_USERSET, 0, NULL, NULL, NULL);
-#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("restcorn");
-#else
-	EmitWarningsOnPlaceholders("restcorn");
-#endif
 }
 
 /*

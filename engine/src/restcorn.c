@@ -746,11 +746,7 @@ rc_scan_userid(ForeignScanState *node)
 	ForeignScan *plan = (ForeignScan *) node->ss.ps.plan;
 	Oid			userid;
 
-#if PG_VERSION_NUM >= 160000
-	userid = plan->checkAsUser;
-#else
-	userid = exec_rt_fetch(plan->scan.scanrelid, node->ss.ps.state)->checkAsUser;
-#endif
+	userid = rc_scan_check_as_user(plan, node->ss.ps.state);
 	return OidIsValid(userid) ? userid : GetUserId();
 }
 
