@@ -5,12 +5,14 @@ request URL and every header the request carried, credentials included, so
 it is never served for another token or API key. Once expired, an answer
 with an ETag is asked for again with If-None-Match: a 304 renews it without
 a body crossing the wire. The cache lives in the backend's memory (one per
-session) and holds at most MAX_BYTES of answers, dropping the oldest first.
+session) and holds answers whose parsed form takes at most MAX_BYTES (as
+http.parsed_size estimates it: what is kept, not the bytes received),
+dropping the oldest first; a larger answer is not kept.
 """
 import time
 from collections import OrderedDict
 
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 64 * 1024 * 1024  # memory of the parsed answers kept, in bytes
 
 _entries = OrderedDict()  # key -> Entry, oldest first
 _size = 0
@@ -19,7 +21,7 @@ _size = 0
 class Entry:
     def __init__(self, answer, seconds):
         self.answer = answer
-        self.size = answer.size
+        self.size = answer.size  # estimated memory of the parsed answer
         self.etag = answer.headers.get("ETag")
         self.renew(seconds)
 
@@ -41,7 +43,7 @@ def get(key):
 
 
 def put(key, answer, seconds):
-    """Keep ``answer`` for ``seconds``, dropping the oldest answers beyond MAX_BYTES."""
+    """Keep ``answer`` for ``seconds``, dropping the oldest answers beyond MAX_BYTES of memory."""
     global _size
     drop(key)
     size = answer.size

@@ -14,8 +14,8 @@ when there is one, what the service said, and a HINT. A scan never ends
 early with a short result that looks complete: no connection, a timeout, a
 non-2xx status, a redirect, a body cut short, too large, not UTF-8 or not
 JSON, larger than ``max_response_bytes`` raw or (estimated) once parsed, a
-record that does not fit its columns, a page that repeats the one
-before, more pages than ``max_pages``: each is an ERROR.
+record that does not fit its columns, a page that repeats an earlier
+one, more pages than ``max_pages``: each is an ERROR.
 
 Failures that may pass (429, 502, 503, 504, a refused or broken connection)
 are tried again within the ``retries`` and ``retry_max_seconds`` budget
@@ -28,29 +28,31 @@ revalidated with their ETag. Every request, byte and cache hit is counted
 for the table (stats.py).
 """
 import json
+import re
+import sys
 from collections import namedtuple
 from decimal import Decimal
 
 import urllib3
-from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionError,
+from urllib3.exceptions import (ConnectTimeoutError, DecodeError, HTTPError, NewConnectionError,
                                 ProtocolError, ReadTimeoutError)
 
 from . import cache, stats, transport
-from .errors import FdwError, excerpt
 from .auth import mask
+from .errors import FdwError, excerpt
 from .records import find, keys_of, records_in
 from .retry import RETRY_STATUSES, Retryable, retry_after_seconds, with_retries
 from .types import json_text
 from .urls import allowed, origin, parse, redact, request_url, show_origin
 
-# A decoded answer: the JSON body, the response headers, the URL it answers, its bytes.
+# A decoded answer: the JSON body, the response headers, the URL it answers, and the
+# memory the parsed body takes (parsed_size's estimate, which the cache's budget counts).
 Answer = namedtuple("Answer", ["body", "headers", "url", "size"])
 NOT_MODIFIED = "not modified"  # what get_once returns for a 304 to If-None-Match
 
 SERVICE_HINT = "Check the url option and that the service is running."
 READ_CHUNK = 256 * 1024
 ERROR_BODY_BYTES = 64 * 1024  # enough of an error answer to quote from
-REPEAT_CHECK = 100  # records of the page before kept to spot a page that repeats it
 
 
 def pool():
@@ -154,7 +156,8 @@ def destination(table, url):
 
 
 def decode_answer(table, url, response, counters):
-    """(decoded JSON body, its bytes) of a response; FdwError for a redirect, error or bad body."""
+    """(decoded JSON body, its estimated memory) of a response; FdwError for a redirect, error,
+    bad body, or one larger than max_response_bytes raw or once parsed."""
     status = ("HTTP %d %s" % (response.status, response.reason or "")).strip()
     if 300 <= response.status < 400:
         location = response.headers.get("Location", "")
@@ -173,22 +176,37 @@ def decode_answer(table, url, response, counters):
         raise FdwError(message, hint=hint, detail=detail)
     body = read_body(table, url, response)
     counters.bytes += len(body)
+    estimate = parsed_size(body)
+    if estimate > table.max_response_bytes:
+        raise too_large(table, url, "would take about %d bytes once parsed" % estimate)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise FdwError("%s answered %s with a body that is not valid UTF-8 (byte %d of %d)"
                        % (show(table, url), status, error.start + 1, len(body)),
                        hint="JSON must be UTF-8: the service sent another encoding, or garbage.",
-                       detail=excerpt(repr(body[max(0, error.start - 40):error.start + 40]))
+                       detail=excerpt(repr(bytes(body[max(0, error.start - 40):error.start + 40])))
                        ) from None
+    body = None  # the text replaces the bytes: only one of them is held while parsing
     try:
-        return parse_json(text), len(body)
+        return parse_json(text), estimate
     except RecursionError:
         raise FdwError("%s answered %s with JSON nested too deeply to read"
                        % (show(table, url), status),
                        hint="Check the url and path options: they must name the JSON endpoint.",
                        detail=excerpt(text)) from None
+    except NotText as error:
+        raise FdwError("%s answered %s with %s, which is not text PostgreSQL can store"
+                       % (show(table, url), status, error),
+                       hint="The service must send valid Unicode (UTF-16 surrogates in pairs).",
+                       ) from None
     except ValueError as error:
+        if not isinstance(error, json.JSONDecodeError):  # int("1" * 5000): too many digits
+            raise FdwError("%s answered %s with a number too long to read (more than %d digits)"
+                           % (show(table, url), status, sys.get_int_max_str_digits()),
+                           hint="Such numbers are refused: reading them takes time that grows "
+                                "with the square of their length.",
+                           detail=excerpt(mask(text, table.credentials.secrets))) from None
         cut_short = error.pos >= len(text.rstrip())
         why = (" (it is empty)" if not text.strip()
                else " (it ends in the middle)" if cut_short else "")
@@ -198,30 +216,76 @@ def decode_answer(table, url, response, counters):
                        detail=excerpt(text[-300:] if cut_short else text)) from None
 
 
+class NotText(ValueError):
+    """A JSON string that is no Unicode text: a lone UTF-16 surrogate (``"\\ud800"``)."""
+
+
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def parse_json(text):
     """A JSON text decoded; numbers with a fraction or exponent as Decimal, keeping their exact text.
 
-    ValueError (or RecursionError) when it is not JSON.
+    ValueError (or RecursionError) when it is not JSON; NotText when a string
+    in it holds a lone surrogate, which no PostgreSQL text can hold (checked
+    only when the text has a surrogate escape at all).
     """
-    return json.loads(text, parse_float=Decimal)
+    value = json.loads(text, parse_float=Decimal)
+    if SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise NotText("a lone surrogate %s in a string"
+                          % ascii(error.object[error.start:error.end])) from None
+    return value
 
 
 def read_body(table, url, response):
-    """The whole body, read in chunks so that one larger than max_response_bytes is never held."""
+    """The whole body (a bytearray), read in chunks: one larger than max_response_bytes is never held.
+
+    The limit applies to the decompressed bytes. A body that does not
+    decompress is an FdwError saying so (not retried: it is not the network).
+    """
     limit = table.max_response_bytes
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(table, url, "declares %s bytes" % declared)
-    chunks, size = [], 0
+    body = bytearray()  # grown in place: no second copy, as joining chunks would make
     try:
         for chunk in response.stream(READ_CHUNK):
-            size += len(chunk)
-            if size > limit:
+            if len(body) + len(chunk) > limit:
                 raise too_large(table, url, "sent more than %d bytes" % limit)
-            chunks.append(chunk)
+            body += chunk
+    except DecodeError as error:
+        raise FdwError("the answer of %s is not valid %s data (Content-Encoding)"
+                       % (show(table, url), response.headers.get("Content-Encoding", "compressed")),
+                       hint="The service sent a corrupt compressed body; check the service.",
+                       detail=transport_detail(error)) from None
     except HTTPError as error:
         raise transport_error(table, url, error, while_reading=True) from None
-    return b"".join(chunks)
+    return body
+
+
+# What the parsed form of a JSON text takes beyond its own characters, per
+# value (its object and its slot in a dict or list) and per object or array,
+# in CPython 3.11 on 64 bits: an int takes 28 bytes, a Decimal 104, a str 49
+# plus its characters, a dict of up to 5 keys 184 (keys shared between records).
+VALUE_BYTES = 112
+CONTAINER_BYTES = 200
+
+
+def parsed_size(body):
+    """An upper estimate, in bytes, of the memory the parsed ``body`` (JSON bytes) takes.
+
+    Counted from the bytes alone, before parsing, so that an answer too large
+    once parsed is refused before it is built: every value but the first
+    follows a ``,`` or opens a container's contents, each ``{`` or ``[`` is a
+    container (those inside strings count too, which only makes the estimate
+    larger).
+    """
+    containers = body.count(b"{") + body.count(b"[")
+    values = body.count(b",") + containers + 1
+    return len(body) + VALUE_BYTES * values + CONTAINER_BYTES * containers
 
 
 def read_error_text(response):
@@ -324,14 +388,37 @@ def records_of(table, body, url, single=False):
                        hint="Set the records_path option (or records_key) to the dotted path of "
                             "the records, '' when the answer is the list itself.",
                        detail=excerpt(json_text(body)))
+    if single and len(records) == 1 and is_error_object(table, records[0]):
+        raise FdwError("the answer of %s is an error message, not a record" % show(table, url),
+                       hint="The service answered 200 with an error: check the url and path "
+                            "options and the service's logs.",
+                       detail=error_detail(mask(json_text(records[0]), table.credentials.secrets)))
     return records
 
 
-def check_page(table, url, records, previous, start, count, total):
-    """FdwError when a page cannot be the next part of the result: too long, short, or repeated.
+ERROR_KEYS = ("error", "errors")
+
+
+def is_error_object(table, record):
+    """True for an object with an "error" (or "errors") key and none of the columns' fields.
+
+    With ``missing_fields 'null'`` such an answer to a one-record request
+    would otherwise become a row of NULLs, which PostgreSQL's re-check of the
+    path's equality then drops: an empty result instead of an ERROR.
+    """
+    if not isinstance(record, dict) or not any(key in record for key in ERROR_KEYS):
+        return False
+    fields = {column.field.split(".")[0] for column in table.columns.values()}
+    return not fields.intersection(record)
+
+
+def check_page(table, url, records, start, count, total):
+    """FdwError when a page cannot be the next part of the result: too long, or not the total's.
 
     ``start`` (the offset of the page) is None when the style has no offsets,
-    ``count`` (the most records asked for) None when unknown.
+    ``count`` (the most records asked for) None when unknown. A page shorter
+    than asked for is fine (the service may cap its page size); an empty one
+    before the total it reports is not.
     """
     if count is not None and len(records) > count:
         raise FdwError("%s returned %d records when asked for at most %d"
@@ -341,29 +428,11 @@ def check_page(table, url, records, previous, start, count, total):
         raise FdwError("%s returned records %d to %d, past the total of %d it reports"
                        % (show(table, url), start + 1, start + len(records), total),
                        hint="The service must honour the offset parameter.")
-    if start is not None and len(records) < count and is_count(total) \
-            and start + len(records) < total:
-        raise FdwError("%s returned %d records when asked for %d, and reports %d in total"
-                       % (show(table, url), len(records), count, total),
-                       hint="The service returns smaller pages than asked for: set page_size "
-                            "to at most its largest page. (Or its total is only an estimate, "
-                            "which this wrapper cannot page through safely.)")
-    if repeats(previous, records):
-        raise FdwError("%s returned the same records as the page before: its paging is in a loop"
-                       % show(table, url),
-                       hint="The service must honour the offset (or page, cursor) parameter. If "
-                            "rows really repeat, select a column that tells them apart.")
-
-
-def repeats(previous, records):
-    """True when ``records`` begins as ``previous`` began, with two different records at least.
-
-    A service that ignores ``offset`` answers every page from the start. Pages
-    of one repeated record are not taken for a loop: real data can do that.
-    """
-    size = min(len(previous), len(records))
-    return (size >= 2 and records[0] == previous[0] and records[:size] == previous[:size]
-            and any(record != records[0] for record in records[1:size]))
+    if start is not None and not records and count and is_count(total) and start < total:
+        raise FdwError("%s returned no records at offset %d, and reports %d in total"
+                       % (show(table, url), start, total),
+                       hint="The service's total is only an estimate, or records went away "
+                            "during the scan: this wrapper cannot page through it safely.")
 
 
 def fetch_total(table, params, base=None):
