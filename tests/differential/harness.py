@@ -363,7 +363,9 @@ def differ(case, local, foreign, base=None):
     """None when ``foreign`` is what ``local`` allows; else what is wrong, in a few words."""
     if local.error or foreign.error:
         if local.error and foreign.error:
-            return None
+            if local.sqlstate[:2] == foreign.sqlstate[:2]:
+                return None
+            return "ERROR of another SQLSTATE class on the foreign table"
         if local.sqlstate in EVALUATION_ERRORS:
             return None
         return "ERROR on the foreign table only" if foreign.error else "ERROR on the local table only"

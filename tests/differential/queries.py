@@ -269,8 +269,8 @@ class Generator:
     def limit_clause(self):
         rng = self.rng
         limit = rng.choice([None, 0, 1, 2, 3, 5, 10, 17, 40, 99, 100, 101, 150, 2 ** 31 - 1, 2 ** 31,
-                            2 ** 32, 2 ** 32 + 1, 2 ** 63 - 1, "ALL", "NULL"])
-        offset = rng.choice([None, None, 0, 1, 3, 9, 50, 99, 100, 120, 2 ** 31, 2 ** 32 + 1])
+                            2 ** 32, 2 ** 32 + 1, 2 ** 63 - 1, "ALL", "NULL", -1])
+        offset = rng.choice([None, None, 0, 1, 3, 9, 50, 99, 100, 120, 2 ** 31, 2 ** 32 + 1, -1])
         text = ""
         if limit is not None:
             text += " LIMIT %s" % limit
@@ -330,7 +330,7 @@ class Generator:
         if order < 0.5:
             items, exprs = self.sort_keys(alias, total=False)
             sql = sql.replace("SELECT %s" % columns,
-                              "SELECT %s, %s" % (columns, ", ".join(exprs)), 1)
+                              "SELECT %s, %s" % (columns, ", ".join(map(tie_text, exprs))), 1)
             return sql + " ORDER BY " + ", ".join(items), dict(compare="keys", keys=len(exprs))
         if order < 0.65:
             return sql + self.limit_clause(), dict(compare="limited", base=sql)
@@ -474,6 +474,16 @@ SHAPE_WEIGHTS = [("plain", 40), ("subquery", 6), ("subquery_limit", 5), ("cte", 
                  ("join", 5), ("side_join", 4), ("lateral", 4), ("exists", 4), ("union", 3),
                  ("aggregate", 5), ("fetch_first", 2), ("prepared", 5), ("cursor", 5)]
 SHAPES = [name for name, _ in SHAPE_WEIGHTS]
+
+
+def tie_text(expr):
+    """A sort key as text that is the same for values the sort ties (0.0 and 0, -0 and 0)."""
+    column = expr.split()[0].split(".")[-1]
+    if column == "n":
+        return "trim_scale(%s)" % expr
+    if column == "f":
+        return "(%s + 0)" % expr
+    return expr
 
 
 def generator(seed, rows, icu):
