@@ -37,7 +37,7 @@ import urllib3
 from urllib3.exceptions import (ConnectTimeoutError, DecodeError, HTTPError, NewConnectionError,
                                 ProtocolError, ReadTimeoutError)
 
-from . import cache, stats, transport
+from . import cache, ratelimit, stats, transport
 from .auth import mask
 from .errors import FdwError, excerpt
 from .records import find, keys_of, records_in
@@ -108,6 +108,8 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
     """
     target = destination(table, url)
     headers = table.headers if etag is None else dict(table.headers, **{"If-None-Match": etag})
+    if table.rate_limit:
+        ratelimit.take_turn(origin(table.url), table.rate_limit)
     counters.requests += 1
     with transport.deadline(table.request_timeout):
         try:
@@ -171,8 +173,10 @@ def decode_answer(table, url, response, counters):
         # masked before error_detail cuts it, so no part of a secret survives the cut
         detail = error_detail(mask(read_error_text(response), table.credentials.secrets))
         if response.status in RETRY_STATUSES:
-            raise Retryable(message, hint=hint, detail=detail,
-                            retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            if retry_after is not None and table.rate_limit:
+                ratelimit.hold(origin(table.url), retry_after)  # for every backend
+            raise Retryable(message, hint=hint, detail=detail, retry_after=retry_after)
         raise FdwError(message, hint=hint, detail=detail)
     body = read_body(table, url, response)
     counters.bytes += len(body)

@@ -14,6 +14,7 @@ from . import auth, types
 from .errors import FdwError
 from .pushdown import (FILTER_STYLES, FORMS, NULL_ORDERS, OPERATORS, SORT_STYLES, STYLE_WORDS,
                        FilterStyle, SortStyle, column_params, param_key)
+from .ratelimit import parse_rate_limit
 from .records import WHOLE_RECORD
 from .urls import (REFUSED_CHARACTER, allowed, endpoint, origin, parse,
                    placeholders, redact, show_origin)
@@ -267,7 +268,7 @@ Option = namedtuple("Option", ["parse", "default"])
 # server_options and user_mapping_options). Where requests go is the server
 # owner's choice; a user mapping holds credentials and nothing that could
 # send them elsewhere. Every other option is a table or server option.
-SERVER_OPTIONS = ("url", "allowed_hosts")
+SERVER_OPTIONS = ("url", "allowed_hosts", "rate_limit")
 USER_MAPPING_OPTIONS = ("token", "api_key", "api_key_header", "api_key_param", "headers")
 REQUIRED = object()
 ABSENT = None  # a default: the option's value is None unless given
@@ -317,6 +318,7 @@ TABLE_OPTIONS = {
     "retry_max_seconds": Option(parse_seconds, "30"),
     "max_response_bytes": Option(parse_positive_int, str(64 * 1024 * 1024)),
     "max_pages": Option(parse_positive_int, "10000"),
+    "rate_limit": Option(parse_rate_limit, ""),  # (count, seconds) or None: fdw/ratelimit.py
     "missing_fields": Option(parse_missing_fields, "error"),
     # Access (fdw/auth.py): the secrets belong in the user mapping.
     "allowed_hosts": Option(parse_hosts, ""),  # entries (scheme or None, host, port or None)
@@ -387,6 +389,7 @@ class TableConfig:
     allowed_hosts: frozenset  # empty: any host
     credentials: auth.Credentials
     columns: dict       # column name -> ColumnConfig, in table order
+    rate_limit: tuple = None  # (requests, per seconds) shared by the cluster's backends, or None
 
 
 def parse_table(options, columns, defaults=None, column_defaults=None):
