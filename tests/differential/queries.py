@@ -166,6 +166,8 @@ class Generator:
             return "NOT (%s)" % self.predicate(alias)
         column = rng.choice(ORDERABLE + ["t", "t", "tu", "j", "js"])
         ref = alias + column
+        if column == "js" and not SWITCHES["json_text"]:
+            ref = "(%s)::jsonb" % ref
         if column in ("j", "js"):
             return rng.choice([
                 "%s IS NULL" % ref, "%s IS NOT NULL" % ref,
@@ -179,6 +181,8 @@ class Generator:
                                "%s <> %s" % (ref, self.literal("b")), "%s IS UNKNOWN" % ref,
                                "%s IN (%s)" % (ref, self.literal("b"))])
         shape = rng.random()
+        if shape < 0.02:
+            return "%s IS %sDISTINCT FROM %s" % (ref, rng.choice(["", "NOT "]), self.literal(column))
         if shape < 0.06:
             return "%s IS NULL" % ref
         if shape < 0.1:
@@ -432,6 +436,24 @@ class Generator:
             self.where(), ", ".join(items), self.rng.choice([1, 2, 5]))
         return Case([(sql, True)], compare="multiset")
 
+    def shape_distinct_on(self):
+        items, _ = self.sort_keys("", total=True)
+        first = items[0].split()[0]
+        sql = "SELECT DISTINCT ON (%s) %s, id FROM {t}%s ORDER BY %s" % (
+            first, first, self.where(), ", ".join(items))
+        return Case([(sql, True)], compare="ordered")
+
+    def shape_window(self):
+        items, _ = self.sort_keys("", total=True)
+        sql = ("SELECT id, row_number() OVER (ORDER BY %s), count(*) OVER () FROM {t}%s "
+               "ORDER BY id%s") % (", ".join(items), self.where(), self.limit_clause())
+        return Case([(sql, True)], compare="ordered")
+
+    def shape_in_subquery(self):
+        sql = "SELECT s.k FROM side s WHERE s.k %sIN (SELECT x.%s FROM {t} x%s)" % (
+            self.rng.choice(["", "NOT "]), self.rng.choice(["id", "i4"]), self.where("x."))
+        return Case([(sql, True)], compare="multiset")
+
     def shape_prepared(self):
         rng = self.rng
         column = rng.choice(["id", "i4", "i8", "n", "t", "d", "ts", "tz"])
@@ -472,7 +494,8 @@ class Generator:
 
 SHAPE_WEIGHTS = [("plain", 40), ("subquery", 6), ("subquery_limit", 5), ("cte", 6), ("view", 5),
                  ("join", 5), ("side_join", 4), ("lateral", 4), ("exists", 4), ("union", 3),
-                 ("aggregate", 5), ("fetch_first", 2), ("prepared", 5), ("cursor", 5)]
+                 ("aggregate", 5), ("fetch_first", 2), ("prepared", 5), ("cursor", 5),
+                 ("distinct_on", 2), ("window", 2), ("in_subquery", 2)]
 SHAPES = [name for name, _ in SHAPE_WEIGHTS]
 
 
