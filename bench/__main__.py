@@ -25,6 +25,8 @@ FULL_SIZES = (1000000, 10000000)
 SMOKE_SIZES = (10000,)
 FULL_SYNC_ROWS = 1000000  # the changing source of the incremental sync rows (1% changed)
 SMOKE_SYNC_ROWS = 10000
+FULL_RATE_LIMIT = (16, 10, 50)  # sessions sharing rate_limit, seconds, requests per second
+SMOKE_RATE_LIMIT = (4, 2, 20)
 
 
 def main(argv=None):
@@ -60,7 +62,8 @@ def main(argv=None):
             results = run_all(env, repeat, sizes, generator_rows, smoke=args.smoke,
                               load_sessions=4 if args.smoke else 16,
                               load_seconds=3 if args.smoke else 60,
-                              sync_rows=SMOKE_SYNC_ROWS if args.smoke else FULL_SYNC_ROWS)
+                              sync_rows=SMOKE_SYNC_ROWS if args.smoke else FULL_SYNC_ROWS,
+                              rate_limit=SMOKE_RATE_LIMIT if args.smoke else FULL_RATE_LIMIT)
         except Mismatch as error:
             print("\nWRONG ANSWER, benchmark stopped: %s" % error, file=sys.stderr)
             return 1

@@ -103,6 +103,15 @@ def sync_table(results):
           "%s, %d request(s)" % (ms(reconcile["ms"]), reconcile["requests"])]])
 
 
+def rate_limit_table(results):
+    rate = results["rate_limit"]
+    return table(["sessions", "rate_limit", "seconds", "requests", "per second", "busiest second",
+                  "queries", "errors"],
+                 [[rate["sessions"], "%d/s" % rate["rate"], rate["seconds"], rate["requests"],
+                   format_number(rate["per_second"]), rate["busiest_second"], rate["queries"],
+                   rate["errors"] + rate["wrong"]]])
+
+
 def scale_table(results):
     rows = []
     for entry in results["scale"]:
@@ -190,6 +199,8 @@ def markdown(results):
         "\n## Engine cost: rows from a pure-Python generator\n\n", engine_table(results),
         "\n## Load: concurrent sessions running a mix of pushdown queries (tools/load.py)\n\n",
         load_table(results),
+        *(["\n## One rate_limit shared by many sessions (fdw/ratelimit.py)\n\n",
+            rate_limit_table(results)] if results.get("rate_limit") else []),
         "\n## Targets\n\n", targets_table(results),
     ]
     where = where_lines(results)

@@ -16,6 +16,7 @@ from .cases import (BASELINE, CASES, FIRST_ROWS_SQL, FOREIGN_TARGETS, GENERATOR_
                     REFRESHES, SCAN_SQL, TARGETS, refresh_sql)
 from .environment import MULTICORN_DB, synthetic_table
 from .memory import MIB, big_answer
+from .rate import run_rate_limit
 from .sync import SyncMismatch, run_sync
 
 PROBED_REQUESTS = 3
@@ -31,7 +32,7 @@ def progress(message):
 
 
 def run_all(env, repeat, synthetic_sizes, generator_rows, smoke=False, load_sessions=16,
-            load_seconds=60, sync_rows=None):
+            load_seconds=60, sync_rows=None, rate_limit=None):
     """The results dict that report.py writes and targets.py judges."""
     started = time.time()
     results = {"meta": meta(env, repeat, smoke)}
@@ -51,6 +52,8 @@ def run_all(env, repeat, synthetic_sizes, generator_rows, smoke=False, load_sess
     progress("memory: one %d MiB answer" % (4 if smoke else 64))
     results["big_answer"] = big_answer(env, (4 if smoke else 64) * MIB)
     results["load"] = load(env, load_sessions, load_seconds)
+    if rate_limit:  # (sessions, seconds, requests per second)
+        results["rate_limit"] = run_rate_limit(env, *rate_limit, progress=progress)
     results["meta"]["seconds"] = round(time.time() - started, 1)
     results["meta"]["load_after"] = round(os.getloadavg()[0], 2)
     return results

@@ -42,6 +42,9 @@ def evaluate(results):
     if results.get("sync"):
         found += sync_targets(results["sync"])
 
+    if results.get("rate_limit"):
+        found.append(rate_limit_target(results["rate_limit"]))
+
     if results["scale"]:
         largest = max(results["scale"], key=lambda entry: entry["rows"])
         found.append(judge("full scan of %s rows: backend peak RSS" % format_rows(largest["rows"]),
@@ -146,6 +149,20 @@ def sync_targets(sync):
                      where="%d rows fetched again (those at the watermark); the requests: %s"
                            % (quiet["fetched"], ", ".join(quiet["urls"])))
     return [speed, requests]
+
+
+def rate_limit_target(rate):
+    """The busiest one-second window the service saw, under a rate_limit shared by many sessions."""
+    target = judge("%d sessions sharing rate_limit '%d/s' for %d s: requests the service saw in "
+                   "its busiest second" % (rate["sessions"], rate["rate"], rate["seconds"]),
+                   "at most %d, and no session errors" % rate["rate"], rate["busiest_second"],
+                   "requests", rate["rate"], higher_is_better=False,
+                   where="%d requests at %.1f/s over the run; %d queries, %d errors, %d wrong answers"
+                         % (rate["requests"], rate["per_second"], rate["queries"], rate["errors"],
+                            rate["wrong"]))
+    if rate["errors"] or rate["wrong"]:
+        target["met"] = False
+    return target
 
 
 def rss_where(entry):
