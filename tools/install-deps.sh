@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages restcorn builds and runs with, when missing.
-# PostgreSQL 15 (server, contrib, headers, pg_cron), the Python the server can
+# PostgreSQL 15 (server, contrib, headers, pg_cron, PL/Python), the Python the server can
 # embed (python3-dev, python3-venv) and the word list of the mock service.
 set -euo pipefail
-packages=(postgresql-15 postgresql-contrib postgresql-server-dev-15 postgresql-15-cron
+packages=(postgresql-15 postgresql-contrib postgresql-server-dev-15 postgresql-15-cron postgresql-plpython3-15
           python3-dev python3-venv wamerican gcc make)
 missing=()
 for p in "${packages[@]}"; do

@@ -14,8 +14,11 @@
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
+#include "catalog/pg_language.h"
+#include "commands/proclang.h"
 #include "foreign/foreign.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/varlena.h"
@@ -210,6 +213,39 @@ rc_chain_signal(int signo, struct sigaction *saved_pg)
 }
 
 /*
+ * PL/Python registers its plpy module before it starts Python, which only
+ * works if it is the one to start it. Where the database has plpython3u, let
+ * it start Python first (an empty DO block through its inline handler, as
+ * ExecuteDoStmt calls it; no user code runs), so that both run in one backend
+ * in either order, on the one interpreter.
+ */
+static void
+rc_let_plpython_start_python(void)
+{
+	Oid			language = get_language_oid("plpython3u", true);
+	Oid			handler = InvalidOid;
+	HeapTuple	tp;
+	InlineCodeBlock *block;
+
+	if (!OidIsValid(language))
+		return;
+	tp = SearchSysCache1(LANGOID, ObjectIdGetDatum(language));
+	if (HeapTupleIsValid(tp))
+	{
+		handler = ((Form_pg_language) GETSTRUCT(tp))->laninline;
+		ReleaseSysCache(tp);
+	}
+	if (!OidIsValid(handler))
+		return;
+	block = makeNode(InlineCodeBlock);
+	block->source_text = pstrdup("pass");
+	block->langOid = language;
+	block->langIsTrusted = false;
+	block->atomic = true;
+	OidFunctionCall1(handler, PointerGetDatum(block));
+}
+
+/*
  * Start Python once per backend: the engine's own package, then the venv.
  */
 void
@@ -226,6 +262,9 @@ rc_python_init(void)
 
 	if (python_ready)
 		return;
+
+	if (!Py_IsInitialized())
+		rc_let_plpython_start_python();
 
 	sigaction(SIGINT, NULL, &pg_sigint);
 	sigaction(SIGTERM, NULL, &pg_sigterm);
