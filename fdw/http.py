@@ -49,6 +49,7 @@ from .urls import allowed, origin, parse, redact, request_url, show_origin
 # memory the parsed body takes (parsed_size's estimate, which the cache's budget counts).
 Answer = namedtuple("Answer", ["body", "headers", "url", "size"])
 NOT_MODIFIED = "not modified"  # what get_once returns for a 304 to If-None-Match
+NO_CONTENT = "no content"  # the body of a 204 No Content answer: no records, a count of 0
 
 SERVICE_HINT = "Check the url option and that the service is running."
 READ_CHUNK = 256 * 1024
@@ -125,6 +126,8 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
                 return NOT_MODIFIED
             if response.status == 404 and missing_ok:
                 return None
+            if response.status == 204:
+                return Answer(NO_CONTENT, response.headers, url, 0)
             body, size = decode_answer(table, url, response, counters)
             return Answer(body, response.headers, url, size)
         finally:
@@ -384,7 +387,9 @@ def error_detail(text):
 
 
 def records_of(table, body, url, single=False):
-    """The record list of a response body (records.records_in), or FdwError when there is none."""
+    """The record list of a response body (records.records_in; none for 204), or FdwError."""
+    if body is NO_CONTENT:
+        return []
     records = records_in(body, keys_of(table.records_path), single)
     if records is None:
         where = 'under "%s"' % table.records_path if table.records_path else "as the whole answer"
@@ -443,6 +448,8 @@ def fetch_total(table, params, base=None):
     """The number of records the service reports for ``params`` (asking for none), at ``base``."""
     url = request_url(table, params, base)
     body = get_json(table, url)
+    if body is NO_CONTENT:
+        return 0
     records_of(table, body, url)
     total = find(body, keys_of(table.total_key))
     if not is_count(total):

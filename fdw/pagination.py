@@ -5,11 +5,19 @@ next one is (None when the result is complete). fetch_pages runs the loop
 and does what every style shares: it requests a page only when the one
 before has been consumed, checks each page (http.check_page, the column
 types), caps the pages at ``max_pages``, and calls it a loop when a request
-repeats or a page repeats the one before.
+repeats or a page repeats any page before.
+
+The end of the data is never guessed. A scan ends only on a signal that
+cannot be misread: the total the service reports reached, an empty page,
+a cursor or next URL present and null or empty, a Link header without a
+next link. A page shorter than asked for does not end it (the service may
+cap its page size: GitHub gives at most 100); an answer that gives no
+signal at all is an ERROR naming the option to set.
 
     offset    limit + offset parameters; the only style that can skip rows and
-              stop at a LIMIT exactly, so the only one LIMIT/OFFSET is pushed to
-    page      page number + page size parameters; a short page or the total ends it
+              stop at a LIMIT exactly, so the only one LIMIT/OFFSET is pushed to;
+              ends at the total or an empty page
+    page      page number + page size parameters; ends at the total or an empty page
     cursor    a token from the answer (cursor_path) sent back as cursor_param
     next_url  the next page's URL in the answer (next_path)
     link      the next page's URL in an RFC 8288 Link header, rel="next"
@@ -23,14 +31,16 @@ from collections import namedtuple
 
 from . import stats, types
 from .errors import FdwError, excerpt
-from .http import REPEAT_CHECK, check_page, get_answer, is_count, records_of, show
-from .pushdown import page_params, page_windows
+from .http import check_page, get_answer, is_count, records_of, show
+from .pushdown import FIRST_PAGE, GROWTH, page_params
 from .records import find, keys_of
 from .urls import follow, origin, request_url
 
 # One request of a scan: ``start`` is the offset of its first record (offset
 # style only, else None), ``count`` the most records it may hold (None: unknown).
 Request = namedtuple("Request", ["url", "start", "count"])
+ABSENT = object()  # what find gives for a key the answer does not have
+REPEAT_CHECK = 100  # the records of a page compared to tell pages apart
 
 
 def total_of(table, answer):
@@ -40,28 +50,38 @@ def total_of(table, answer):
 
 
 class Offset:
-    """limit and offset; pages grow (pushdown.page_windows); a short page or the total ends it."""
+    """limit and offset: pages grow from a small first one to page_size; ends at the total or empty.
+
+    The next page starts after the records received, however many came: a
+    service that caps its page size is read to the end. A pushed LIMIT is
+    never asked past.
+    """
 
     def __init__(self, table, base, params, offset=None, limit=None, first_page=None):
         self.table, self.base, self.params = table, base, params
-        self.windows = page_windows(offset, limit, table.page_size, first_page)
+        self.start, self.remaining = offset or 0, limit
+        self.size = min(first_page or FIRST_PAGE, table.page_size)
 
     def first(self):
         return self.request()
 
     def request(self):
-        window = next(self.windows, None)
-        if window is None:
+        if self.remaining is not None and self.remaining <= 0:
             return None
-        start, count = window
-        page = page_params(start, count, self.table.limit_param, self.table.offset_param)
-        return Request(request_url(self.table, self.params + page, self.base), start, count)
+        count = self.size if self.remaining is None else min(self.size, self.remaining)
+        page = page_params(self.start, count, self.table.limit_param, self.table.offset_param)
+        return Request(request_url(self.table, self.params + page, self.base), self.start, count)
 
     def next(self, answer, records, request):
         total = total_of(self.table, answer)
-        if len(records) < request.count or (total is not None
-                                            and request.start + request.count >= total):
+        if not records:
             return None
+        self.start = request.start + len(records)
+        if self.remaining is not None:
+            self.remaining -= len(records)
+        if total is not None and self.start >= total:
+            return None
+        self.size = min(self.size * GROWTH, self.table.page_size)
         return self.request()
 
 
@@ -104,31 +124,48 @@ class Sized:
 
 
 class PageNumber(Sized):
-    """page number and page size, from first_page_number; a short page or the total ends it."""
+    """page number and page size, from first_page_number; ends at the total or an empty page.
+
+    A short page does not end the scan: the service may cap its page size,
+    or (without limit_param) use its own.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.number = self.table.first_page_number
+        self.received = 0
 
     def first(self):
         return self.request([(self.table.page_param, str(self.number))])
 
     def next(self, answer, records, request):
         total = total_of(self.table, answer)
-        pages = self.number - self.table.first_page_number + 1
-        if not records or (self.count and (len(records) < self.count
-                                           or (total is not None and pages * self.count >= total))):
+        self.received += len(records)
+        if not records or (total is not None and self.received >= total):
             return None
         self.number += 1
         return self.request([(self.table.page_param, str(self.number))])
 
 
+def no_signal(table, answer, where, option):
+    """The FdwError for an answer that says neither where the next page is nor that there is none."""
+    return FdwError("the answer of %s has records but nothing under %s: the end of the data "
+                    "cannot be told" % (show(table, answer.url), where),
+                    hint="Set the %s option to where the service says what comes next. A "
+                         "service that only says has_more cannot be paged this way." % option)
+
+
 class Cursor(Sized):
-    """The answer's token at cursor_path, sent back as cursor_param; null or empty ends the scan."""
+    """The answer's token at cursor_path, sent back as cursor_param; null or empty ends the scan.
+
+    A missing key ends the scan only on an empty page; otherwise it is an ERROR.
+    """
 
     def next(self, answer, records, request):
-        cursor = find(answer.body, keys_of(self.table.cursor_path))
-        if cursor is None or cursor == "":
+        cursor = find(answer.body, keys_of(self.table.cursor_path), ABSENT)
+        if cursor is ABSENT and records:
+            raise no_signal(self.table, answer, '"%s"' % self.table.cursor_path, "cursor_path")
+        if cursor is ABSENT or cursor is None or cursor == "":
             return None
         if not isinstance(cursor, (str, int)) or isinstance(cursor, bool):
             raise FdwError("the answer of %s has %s under \"%s\", not a cursor"
@@ -139,21 +176,41 @@ class Cursor(Sized):
 
 
 class NextUrl(Sized):
-    """The next page's URL at next_path in the answer; null or empty ends the scan."""
+    """The next page's URL at next_path in the answer; null or empty ends the scan.
+
+    A missing key ends the scan only on an empty page; otherwise it is an ERROR.
+    """
 
     def next(self, answer, records, request):
-        link = find(answer.body, keys_of(self.table.next_path))
-        if link is None or link == "":
+        link = find(answer.body, keys_of(self.table.next_path), ABSENT)
+        if link is ABSENT and records:
+            raise no_signal(self.table, answer, '"%s"' % self.table.next_path, "next_path")
+        if link is ABSENT or link is None or link == "":
             return None
         return self.follow(link, answer, '"%s"' % self.table.next_path)
 
 
 class LinkHeader(Sized):
-    """The rel="next" URL of the answer's Link header; none ends the scan."""
+    """The rel="next" URL of the answer's Link header; a Link header without one ends the scan.
+
+    No Link header at all ends it only on an empty page or one shorter than
+    asked for: a full page without one (json-server sends Link only when the
+    request has its page parameter) is an ERROR.
+    """
 
     def next(self, answer, records, request):
-        link = next_link(answer.headers.get("Link", ""))
-        return None if link is None else self.follow(link, answer, "the Link header")
+        header = answer.headers.get("Link")
+        link = next_link(header or "")
+        if link is not None:
+            return self.follow(link, answer, "the Link header")
+        if header is None and records and (request.count is None
+                                           or len(records) >= request.count):
+            raise FdwError("%s answered a full page without a Link header: the end of the data "
+                           "cannot be told" % show(self.table, answer.url),
+                           hint="The service sends no next link for these requests. If it pages "
+                                "by number, set pagination 'page' and page_param (json-server: "
+                                "_page); else check limit_param and page_size.")
+        return None
 
 
 class Single(Sized):
@@ -203,7 +260,7 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
     style = Single if single else STYLES[table.pagination]
     pages = style(table, base or table.endpoint, params, offset, limit, first_page)
     request = pages.first()
-    previous, seen = [], set()
+    seen, fingerprints = set(), {}  # request URLs; page fingerprint -> page number
     for number in range(1, table.max_pages + 2):
         if request is None:
             return
@@ -217,7 +274,8 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
             return
         records = records_of(table, answer.body, request.url, single)
         total = total_of(table, answer) if request.start is not None else None
-        check_page(table, request.url, records, previous, request.start, request.count, total)
+        check_page(table, request.url, records, request.start, request.count, total)
+        check_repeat(table, request.url, records, number, fingerprints)
         check(records, show(table, request.url))
         counters.rows += len(records)
         yield records
@@ -227,4 +285,30 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
             raise FdwError("the service's paging is in a loop: %s asks again for %s"
                            % (show(table, answer.url), show(table, request.url)),
                            hint="The service sent the same cursor or next page twice.")
-        previous = records[:REPEAT_CHECK]
+
+
+def fingerprint(records):
+    """What tells a page apart from the others: its first records; None when it cannot show a loop.
+
+    A page whose first records are all one record (real data can repeat a
+    value page after page) is never taken for a repeat.
+    """
+    head = records[:REPEAT_CHECK]
+    if len(head) < 2 or all(record == head[0] for record in head[1:]):
+        return None
+    return hash(repr(head))
+
+
+def check_repeat(table, url, records, number, fingerprints):
+    """FdwError when page ``number`` repeats any page before it (``fingerprints``, updated)."""
+    key = fingerprint(records)
+    if key is None:
+        return
+    if key in fingerprints:
+        earlier = fingerprints[key]
+        which = "the page before" if earlier == number - 1 else "page %d" % earlier
+        raise FdwError("%s returned the same records as %s: its paging is in a loop"
+                       % (show(table, url), which),
+                       hint="The service must honour the offset (or page, cursor) parameter. If "
+                            "rows really repeat, select a column that tells them apart.")
+    fingerprints[key] = number

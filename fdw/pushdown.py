@@ -426,26 +426,6 @@ def template_values(quals, names, columns):
     return values
 
 
-def page_windows(offset, limit, page_size, first_page=None):
-    """(offset, count) of each page a scan may request, in order.
-
-    Starts at ``offset`` (None = 0) and never asks past ``limit`` (None = no
-    limit). The caller stops early when the service runs out of records.
-    The first page is small (``first_page``, default FIRST_PAGE) so that a
-    scan PostgreSQL stops early fetches little; later pages grow.
-    """
-    start = offset or 0
-    size = min(first_page or FIRST_PAGE, page_size)
-    remaining = limit
-    while remaining is None or remaining > 0:
-        count = size if remaining is None else min(size, remaining)
-        yield start, count
-        start += count
-        if remaining is not None:
-            remaining -= count
-        size = min(size * GROWTH, page_size)
-
-
 def page_params(start, count, limit_param=LIMIT, offset_param=OFFSET):
     """``limit`` and (when not 0) ``offset`` of one page."""
     params = [(limit_param, str(count))]

@@ -562,3 +562,146 @@ def test_a_declared_column_collation_serves_hosts_without_qual_collations():
     icu_eq = Qual("word", "=", "zy")
     icu_eq.collation = "und-x-icu"
     assert filter_params([icu_eq], table.columns) == []
+
+
+# --- case 7: the end of the data is never guessed; case 8: 204 No Content --------------------------
+
+PAGED = [{"id": number} for number in range(1, 46)]
+CAP = 7
+
+
+class PagingHandler(BaseHTTPRequestHandler):
+    """45 records behind services that page in ways that are easy to misread."""
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query))
+        path = parts.path
+        headers, status = {}, 200
+        limit = min(int(query.get("limit", query.get("per_page", query.get("_limit", "10")))), CAP) \
+            if path != "/link-json-server" else int(query.get("_limit", "10"))
+        if path == "/offset-capped":
+            start = int(query.get("offset", "0"))
+            body = {"records": PAGED[start:start + limit], "total": len(PAGED)}
+        elif path == "/page-capped":  # pages of at most CAP records, numbered on that size
+            number = int(query["page"])
+            body = {"records": PAGED[(number - 1) * limit:number * limit]}
+        elif path == "/page-default":  # takes no page size: pages of 10
+            number = int(query["page"])
+            body = {"records": PAGED[(number - 1) * 10:number * 10]}
+        elif path == "/has-more":  # Stripe-style: no cursor in the answer
+            start = int(query.get("starting_after", "0"))
+            body = {"data": PAGED[start:start + 10], "has_more": start + 10 < len(PAGED)}
+        elif path == "/link-json-server":  # Link only when _page is in the request
+            if "_page" in query:
+                number = int(query["_page"])
+                body = PAGED[(number - 1) * limit:number * limit]
+                if number * limit < len(PAGED):
+                    headers["Link"] = '<%s?_page=%d&_limit=%d>; rel="next"' % (
+                        path, number + 1, limit)
+            else:
+                body = PAGED[:limit]
+        elif path == "/page-cycle":  # pages 1, 2, 1, 2, ...
+            number = int(query["page"])
+            body = {"records": PAGED[0:10] if number % 2 else PAGED[10:20]}
+        elif path == "/offset-cycle":  # offsets past 20 start again
+            start = int(query.get("offset", "0")) % 20
+            body = {"records": PAGED[start:start + min(int(query["limit"]), 10)],
+                    "total": len(PAGED)}
+        elif path == "/no-content":
+            body, status = None, 204
+        else:
+            body, status = {"error": "no such path"}, 404
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+PAGING_TABLES = {
+    "offset_capped": "path '/offset-capped', page_size '100'",
+    "page_capped": "path '/page-capped', pagination 'page', limit_param 'per_page', page_size '20'",
+    "page_default": "path '/page-default', pagination 'page', limit_param ''",
+    "has_more": "path '/has-more', pagination 'cursor', records_path 'data', "
+                "cursor_param 'starting_after', cursor_path 'next_cursor', limit_param ''",
+    "json_server_link": "path '/link-json-server', pagination 'link', records_path '', "
+                        "limit_param '_limit', page_size '10'",
+    "json_server_page": "path '/link-json-server', pagination 'page', records_path '', "
+                        "page_param '_page', limit_param '_limit', page_size '10'",
+    "page_cycle": "path '/page-cycle', pagination 'page', limit_param ''",
+    "offset_cycle": "path '/offset-cycle', page_size '10'",
+    "no_content": "path '/no-content'",
+    "no_content_page": "path '/no-content', pagination 'page'",
+}
+
+
+@pytest.fixture(scope="module")
+def paging(cluster):
+    with serve(PagingHandler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS paging CASCADE")
+        conn.execute("DROP SERVER IF EXISTS paging_srv CASCADE")
+        conn.execute("CREATE SCHEMA paging")
+        conn.execute("CREATE SERVER paging_srv FOREIGN DATA WRAPPER restcorn "
+                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % url)
+        for name, options in PAGING_TABLES.items():
+            conn.execute("CREATE FOREIGN TABLE paging.%s (id int) SERVER paging_srv "
+                         "OPTIONS (%s, fields_param '')" % (name, options))
+        yield url
+        conn.execute("DROP SCHEMA paging CASCADE")
+        conn.execute("DROP SERVER paging_srv CASCADE")
+
+
+def paging_error(db, sql):
+    with pytest.raises(psycopg.Error) as raised:
+        db.rows(sql)
+    return raised.value.diag
+
+
+@pytest.mark.parametrize("table", ["offset_capped", "page_capped",
+                                   "page_default", "json_server_page"])
+def test_a_short_page_does_not_end_the_scan(db, paging, table):
+    """Issue 9 case 7: a service capping its page size (or with its own) stopped the scan early."""
+    assert db.rows("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM paging.%s"
+                   % table) == [(45, 45, 1, 45)]
+
+
+def test_a_short_page_then_a_limit(db, paging):
+    assert db.rows("SELECT id FROM paging.offset_capped OFFSET 5 LIMIT 10") == [
+        (number,) for number in range(6, 16)]
+
+
+def test_a_cursor_key_missing_is_an_error(db, paging):
+    """Issue 9 case 7: a Stripe-style has_more list gave its first page as the whole result."""
+    diag = paging_error(db, "SELECT id FROM paging.has_more")
+    assert 'has records but nothing under "next_cursor"' in diag.message_primary
+    assert "cursor_path" in diag.message_hint
+
+
+def test_a_full_page_without_a_link_header_is_an_error(db, paging):
+    """Issue 9 case 7: json-server sends Link only with _page: 10 of 104,334 rows came back."""
+    diag = paging_error(db, "SELECT id FROM paging.json_server_link")
+    assert "answered a full page without a Link header" in diag.message_primary
+    assert "page_param" in diag.message_hint
+
+
+@pytest.mark.parametrize("table, sql", [
+    ("page_cycle", "SELECT id FROM paging.page_cycle LIMIT 40"),
+    ("offset_cycle", "SELECT id FROM paging.offset_cycle WHERE id > 0"),
+])
+def test_any_repeated_page_is_an_error(db, paging, table, sql):
+    """Issue 9 case 7: pages cycling 1, 2, 1, 2 gave 40 rows of which 20 were distinct."""
+    diag = paging_error(db, sql)
+    assert "returned the same records as page 1: its paging is in a loop" in diag.message_primary
+
+
+@pytest.mark.parametrize("table", ["no_content", "no_content_page"])
+def test_no_content_is_an_empty_result(db, paging, table):
+    """Issue 9 case 8: 204 No Content was an ERROR; it is no rows."""
+    assert db.rows("SELECT id FROM paging.%s" % table) == []
+    assert db.rows("SELECT count(*) FROM paging.%s" % table) == [(0,)]

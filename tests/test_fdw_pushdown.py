@@ -14,7 +14,7 @@ from restcorn_engine import ColumnDefinition, Qual, SortKey  # noqa: E402
 from fdw import DictionaryFDW, RestFDW  # noqa: E402
 from fdw.options import parse_table  # noqa: E402
 from fdw.pushdown import (count_params, fields_params, filter_params, order_params,  # noqa: E402
-                          page_params, page_windows, scan_params, sortable_prefix)
+                          page_params, scan_params, sortable_prefix)
 from fdw.urls import build_url, endpoint, redact  # noqa: E402
 
 ALL_OPS = "eq,in,lt,le,gt,ge,like,ilike"
@@ -272,28 +272,18 @@ def test_dictionary_can_sort_and_limit():
 # --- paging ----------------------------------------------------------------------
 
 def windows(offset, limit, page_size, pages=7):
-    result = []
-    for window in page_windows(offset, limit, page_size):
-        result.append(window)
-        if len(result) == pages:
-            break
+    """(offset, count) of the pages an offset-style scan asks for when every page comes full."""
+    from collections import namedtuple
+
+    from fdw.pagination import Offset
+    config = table({"page_size": str(page_size)}, id=("integer", {}))
+    answer = namedtuple("Answer", "body")({"records": []})
+    strategy = Offset(config, config.endpoint, [], offset, limit)
+    result, request = [], strategy.first()
+    while request is not None and len(result) < pages:
+        result.append((request.start, request.count))
+        request = strategy.next(answer, [{}] * request.count, request)
     return result
-
-
-def test_pages_grow_from_small_to_page_size():
-    assert windows(None, None, 10000) == [(0, 100), (100, 400), (500, 1600), (2100, 6400),
-                                          (8500, 10000), (18500, 10000), (28500, 10000)]
-
-
-def test_pages_never_pass_the_limit():
-    assert windows(None, 10, 10000) == [(0, 10)]
-    assert windows(5, 250, 10000) == [(5, 100), (105, 150)]
-    assert windows(9000, 5, 10000) == [(9000, 5)]
-    assert windows(None, 0, 10000) == []
-
-
-def test_small_page_size_caps_every_page():
-    assert windows(None, None, 50, 3) == [(0, 50), (50, 50), (100, 50)]
 
 
 def test_page_params():
