@@ -1,9 +1,12 @@
-"""SQL LIKE patterns taken apart, so that a service with simpler text tests can still filter.
+"""SQL LIKE patterns taken apart, so that a service with other text tests can still filter.
 
 PostgreSQL's rules: ``%`` matches any run of characters, ``_`` exactly one,
 and a backslash makes the next character literal. A service may offer only
-literal tests (starts with, ends with, contains) or patterns with ``*`` for
-any run. What is sent for a LIKE is then exact when the pattern has that very
+literal tests (starts with, ends with, contains), patterns with ``*`` for
+any run, regular expressions (json-server's ``_like``, PostgREST's
+``match``) or globs (SQLite's GLOB, fnmatch). Literal text is escaped for
+the syntax it goes into, so no character of the pattern is read as syntax
+by the service. What is sent for a LIKE is then exact when the pattern has that very
 shape (``abc%`` as a prefix, ``%abc`` as a suffix, ``%abc%`` as contains),
 and otherwise a test every match passes (a superset): each literal run of the
 pattern is in the value, the leading one at its start, the trailing one at its
@@ -103,3 +106,59 @@ def star_pattern(pieces):
     while STAR * 2 in star:
         star = star.replace(STAR * 2, STAR)
     return star
+
+
+# Characters a regular expression reads as syntax outside a bracket
+# expression, in JavaScript, Python and POSIX extended syntax alike; each is
+# escaped with a backslash. The slash too, for services that wrap the pattern in /.../.
+REGEX_SYNTAX = frozenset("\\^$.|?*+()[]{}/")
+# Any run of characters, newlines included (``.`` stops at a newline).
+REGEX_ANY_RUN = r"[\s\S]*"
+# One character: in JavaScript (without the u flag) a character outside the
+# Basic Multilingual Plane is two code units, so one or two of anything.
+REGEX_ANY_CHAR = r"[\s\S]{1,2}"
+
+
+def regex_pattern(pieces):
+    """An anchored regular expression that every value matching the LIKE matches; None for ``%``.
+
+    Exact (for a case-sensitive service) unless the pattern has ``_``, which
+    may also match two characters. A service that compares without case only
+    matches more. None when the pattern has no literal text: every value matches.
+    """
+    if not any(isinstance(piece, str) for piece in pieces):
+        return None
+    parts = ["^"]
+    for piece in pieces:
+        if piece is ANY_RUN:
+            parts.append(REGEX_ANY_RUN)
+        elif piece is ANY_CHAR:
+            parts.append(REGEX_ANY_CHAR)
+        else:
+            parts.append("".join("\\" + c if c in REGEX_SYNTAX else c for c in piece))
+    parts.append("$")
+    return "".join(parts)
+
+
+# Characters a glob reads as syntax (and the backslash, an escape in some);
+# each is sent as a one-character bracket expression.
+GLOB_SYNTAX = frozenset("*?[\\")
+
+
+def glob_pattern(pieces):
+    """The pattern as a glob (``*`` any run, ``?`` one character), exactly; None for ``%``.
+
+    Literal ``*``, ``?``, ``[`` and backslashes are sent as ``[*]``, ``[?]``,
+    ``[[]`` and ``[\\]``.
+    """
+    if not any(isinstance(piece, str) for piece in pieces):
+        return None
+    parts = []
+    for piece in pieces:
+        if piece is ANY_RUN:
+            parts.append("*")
+        elif piece is ANY_CHAR:
+            parts.append("?")
+        else:
+            parts.append("".join("[%s]" % c if c in GLOB_SYNTAX else c for c in piece))
+    return "".join(parts)

@@ -25,8 +25,9 @@ from .types import INTEGER, NUMBER, TEXT
 OPERATORS = ("eq", "in", "lt", "le", "gt", "ge", "like", "ilike")
 
 # The forms an operator may take (``in:join``, ``like:prefix``), the first being the default.
-# like and ilike: the SQL pattern as is; a pattern with * for any run; a literal test.
-LIKE_FORMS = ("pattern", "star", "prefix", "suffix", "contains")
+# like and ilike: the SQL pattern as is; a regular expression; a glob; a pattern with *
+# for any run; a literal test.
+LIKE_FORMS = ("pattern", "regex", "glob", "star", "prefix", "suffix", "contains")
 IN_FORMS = ("repeat", "join")
 FORMS = {"in": IN_FORMS, "like": LIKE_FORMS, "ilike": LIKE_FORMS}
 
@@ -36,15 +37,17 @@ FORMS = {"in": IN_FORMS, "like": LIKE_FORMS, "ilike": LIKE_FORMS}
 STYLE_WORDS = {
     "suffix": {
         "eq": "", "in": "", "lt": "_lt", "le": "_lte", "gt": "_gt", "ge": "_gte",
-        "like:pattern": "_like", "like:star": "_like", "like:prefix": "_startswith",
+        "like:pattern": "_like", "like:regex": "_like", "like:glob": "_glob",
+        "like:star": "_like", "like:prefix": "_startswith",
         "like:suffix": "_endswith", "like:contains": "_contains",
-        "ilike:pattern": "_ilike", "ilike:star": "_ilike", "ilike:prefix": "_istartswith",
+        "ilike:pattern": "_ilike", "ilike:regex": "_ilike", "ilike:glob": "_iglob",
+        "ilike:star": "_ilike", "ilike:prefix": "_istartswith",
         "ilike:suffix": "_iendswith", "ilike:contains": "_icontains",
     },
     "prefix_op": {
         "eq": "eq", "in": "in", "lt": "lt", "le": "lte", "gt": "gt", "ge": "gte",
-        "like:pattern": "like", "like:star": "like",
-        "ilike:pattern": "ilike", "ilike:star": "ilike",
+        "like:pattern": "like", "like:regex": "match", "like:star": "like",
+        "ilike:pattern": "ilike", "ilike:regex": "imatch", "ilike:star": "ilike",
     },
 }
 FILTER_STYLES = tuple(STYLE_WORDS)
@@ -324,9 +327,12 @@ def filter_params(quals, columns, default_collation=""):
 def like_param(column, operator, pattern):
     """(Param, text) sending a LIKE (``like``) or ILIKE (``ilike``) pattern, or None.
 
-    The SQL pattern as is when the service takes one; else a ``*`` pattern or
-    a literal test (like.py). Only ilike forms serve ILIKE: a service folds
-    case its own way, which is declared by listing ilike for it.
+    The SQL pattern as is when the service takes one; else a regular
+    expression, a glob, a ``*`` pattern or a literal test (like.py), each
+    with the pattern's literal text escaped for it. Only ilike forms serve
+    ILIKE: a service folds case its own way, which is declared by listing
+    ilike for it (a service whose regex ignores case may serve LIKE too:
+    matching without case only lets more rows through).
     """
     forms = {key.partition(":")[2]: param for key, param in column.params.items()
              if key.partition(":")[0] == operator}
@@ -337,6 +343,10 @@ def like_param(column, operator, pattern):
     pieces = like.parse(pattern)
     if pieces is None:
         return None
+    for form, translate in (("regex", like.regex_pattern), ("glob", like.glob_pattern)):
+        if form in forms:
+            text = translate(pieces)
+            return None if text is None else (forms[form], text)
     if "star" in forms:
         return forms["star"], like.star_pattern(pieces)
     test = like.literal_test(pieces, forms)

@@ -5,6 +5,7 @@ real PostgreSQL, the engine, real HTTP and the mock service (or a stub
 server where the mock lacks the shape). Pure functions get hypothesis
 properties covering the whole kind.
 """
+import fnmatch
 import json
 import math
 import operator
@@ -705,3 +706,113 @@ def test_no_content_is_an_empty_result(db, paging, table):
     """Issue 9 case 8: 204 No Content was an ERROR; it is no rows."""
     assert db.rows("SELECT id FROM paging.%s" % table) == []
     assert db.rows("SELECT count(*) FROM paging.%s" % table) == [(0,)]
+
+
+# --- case 9: LIKE as a regular expression or a glob -------------------------------------------------
+
+NAMES = ["aa", "baab", "a{2}", "xa{2}y", "x$y", "ax$yb", "C++", "C++ primer", "C", "(paren)",
+         "star*", "*", "Aa", "AA", "new\nline", "tab\tbed", "back\\slash", "dot.dot", "q?", "[x]",
+         "p%q", "u_v", "😀x", "é", "É"]
+
+
+class JsonServerHandler(BaseHTTPRequestHandler):
+    """json-server's filters: name_like is a case-insensitive, unanchored regular expression
+    (JavaScript's RegExp(value, 'i').test), name_glob a glob (fnmatch); a bad regex is HTTP 500."""
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        records, status = [{"id": n, "name": name} for n, name in enumerate(NAMES, 1)], 200
+        try:
+            for key, value in parse_qsl(parts.query):
+                if key == "name_like":
+                    records = [r for r in records if re.search(value, r["name"], re.IGNORECASE)]
+                elif key == "name_glob":
+                    records = [r for r in records if fnmatch.fnmatchcase(r["name"], value)]
+        except re.error:
+            records, status = {"error": "bad regular expression"}, 500
+        data = json.dumps(records).encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def json_server(cluster):
+    with serve(JsonServerHandler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS jsrv CASCADE")
+        conn.execute("DROP SERVER IF EXISTS jsrv_srv CASCADE")
+        conn.execute("CREATE SCHEMA jsrv")
+        conn.execute("CREATE SERVER jsrv_srv FOREIGN DATA WRAPPER restcorn "
+                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % url)
+        for name, filters in (("regex", "like:regex,ilike:regex=name_like"),
+                              ("glob", "like:glob")):
+            conn.execute("CREATE FOREIGN TABLE jsrv.%s (id int, name text OPTIONS (filters '%s')) "
+                         "SERVER jsrv_srv OPTIONS (path '/names', records_path '', "
+                         "pagination 'none', fields_param '')" % (name, filters))
+        conn.execute("CREATE TABLE jsrv.local AS SELECT * FROM jsrv.glob")
+        yield url
+        conn.execute("DROP SCHEMA jsrv CASCADE")
+        conn.execute("DROP SERVER jsrv_srv CASCADE")
+
+
+@pytest.mark.parametrize("table", ["regex", "glob"])
+@pytest.mark.parametrize("where", [
+    "name LIKE '%a{2}%'", "name LIKE '%x$y%'", "name LIKE 'C++%'", "name LIKE '%(%'",
+    "name LIKE '%*%'", "name LIKE 'a_'", "name LIKE '_x'", "name LIKE '%\\\\%'",
+    "name LIKE 'p\\%q'", "name LIKE '%.%'", "name LIKE '%?'", "name LIKE '[x]'",
+    "name LIKE 'new_line'", "name ILIKE 'aa'", "name ILIKE '%É%'", "name LIKE '%'",
+])
+def test_like_sent_as_a_regex_or_a_glob(db, json_server, table, where):
+    """Issue 9 case 9: '%a{2}%' and '%x$y%' lost rows; 'C++%', '%(%', '%*%' were HTTP 500."""
+    sql = "SELECT id FROM jsrv.{} WHERE " + where + " ORDER BY id"
+    assert db.rows(sql.replace("{}", table)) == db.rows(sql.replace("{}", "local"))
+
+
+like_text = st.text(alphabet=st.sampled_from(list("ab%_\\.*+?()[]{}^$|/-\n") + ["é", "É", "😀"]),
+                    max_size=8)
+
+
+def like_matches(pattern, value):
+    """PostgreSQL's LIKE, as a model: % any run, _ one character, backslash escapes."""
+    from fdw import like
+    pieces = like.parse(pattern)
+    regex = "".join(".*" if piece is like.ANY_RUN else "." if piece is like.ANY_CHAR
+                    else re.escape(piece) for piece in pieces)
+    return re.fullmatch(regex, value, re.DOTALL) is not None
+
+
+@settings(max_examples=500, deadline=None)
+@given(pattern=like_text, value=like_text)
+def test_every_like_match_matches_the_regex_sent(pattern, value):
+    from fdw import like
+    pieces = like.parse(pattern)
+    if pieces is None:
+        return  # a pattern ending in a backslash is PostgreSQL's ERROR, never sent
+    regex = like.regex_pattern(pieces)
+    if regex is None:
+        return  # nothing sent: every value passes
+    compiled = re.compile(regex)
+    # JavaScript reads a character outside the BMP as two code units: model it with surrogates.
+    utf16 = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    if like_matches(pattern, value):
+        assert compiled.search(value) and re.search(regex, value, re.IGNORECASE)
+        assert re.search(regex, utf16) and glob_matches(pieces, value)
+
+
+def glob_matches(pieces, value):
+    from fdw import like
+    return fnmatch.fnmatchcase(value, like.glob_pattern(pieces))
+
+
+@settings(max_examples=500, deadline=None)
+@given(pattern=like_text, value=like_text)
+def test_the_glob_sent_is_the_like_itself(pattern, value):
+    from fdw import like
+    pieces = like.parse(pattern)
+    if pieces is None or like.glob_pattern(pieces) is None:
+        return
+    assert glob_matches(pieces, value) == like_matches(pattern, value)
