@@ -50,7 +50,9 @@ above everything); booleans "true" or "false" (false < true); dates, and
 timestamps as ISO 8601 (a timestamp operand with an offset is an error);
 timestamptz operands are instants, a naive one read as UTC. Text compares by
 Unicode code point, case-sensitive. ILIKE and the _i tests compare both
-sides lower-cased with Python's str.lower(). A value that does not read as
+sides folded character by character, as PostgreSQL's ILIKE does: each
+character becomes its Python str.lower() when that is one character, and
+stays as it is otherwise (İ, whose lower case is two). A value that does not read as
 the column's type, an unknown parameter or a filter on a json column is a
 400 naming the parameter. order (dash "a,-b" or dot "a.asc,b.desc" items) or
 sort with direction (separate: sort=a,b&direction=asc,desc) sorts; NULLs are
@@ -339,10 +341,16 @@ def integer(args, name, default, low):
 
 # --- filters -----------------------------------------------------------------------------------
 
+def fold(text):
+    """Lower case, one character at a time (a character whose lower case is longer stays)."""
+    return "".join(lowered if len(lowered) == 1 else char
+                   for char, lowered in zip(text, map(str.lower, text)))
+
+
 def like_regex(pattern, star, lower):
     """A compiled regex fullmatching what the pattern matches (SQL LIKE, or * patterns)."""
     if lower:
-        pattern = pattern.lower()
+        pattern = fold(pattern)
     if star:
         return re.compile(".*".join(re.escape(piece) for piece in pattern.split("*")), re.DOTALL)
     return re.compile(regex_source(split_like(pattern), WHOLE_TEXT_WILDCARDS), re.DOTALL)
@@ -382,10 +390,10 @@ def make_test(table, name, op, operand, convention, param=None):
                                      % (name, operand, error)) from None
             if op == "like":
                 return lambda key: regex.fullmatch(key) is not None
-            return lambda key: regex.fullmatch(key.lower()) is not None
+            return lambda key: regex.fullmatch(fold(key)) is not None
         if op.startswith("i"):
-            test, text = TEXT_TESTS[op[1:]], operand.lower()
-            return lambda key: test(key.lower(), text)
+            test, text = TEXT_TESTS[op[1:]], fold(operand)
+            return lambda key: test(fold(key), text)
         test = TEXT_TESTS[op]
         return lambda key: test(key, operand)
     if op == "in":
