@@ -84,6 +84,15 @@ def test_suffix_filters(base, params, expected):
     ("prefix_op-star", [("t", "ilike.*SS*")], []),
     ("prefix_op", [("id", "gte.2"), ("id", "lt.5")], [2, 3, 4]),  # repeated: all must hold
     ("suffix-join", [("id", "1,3,5")], [1, 3, 5]),
+    ("suffix-regex", [("t_like", "^a")], [1, 4]),         # a regular expression, searched
+    ("suffix-regex", [("t_like", "^s")], []),
+    ("suffix-regexi", [("t_like", "^s")], [5]),           # json-server: _like ignores case
+    ("suffix-regex", [("t_ilike", "STRA")], [5]),
+    ("prefix_op", [("t", "match.b_c")], [4]),
+    ("prefix_op", [("t", "imatch.^b$")], [2]),
+    ("suffix", [("t_glob", "a?b[_]c*")], [4]),            # a glob: ? one character, [_] literal
+    ("suffix", [("t_glob", "S*")], [5]),
+    ("suffix", [("t_iglob", "s*")], [5]),
     ("suffix", [("id", "1,3,5")], None),                # without -join a comma is no list
 ])
 def test_other_filter_styles(base, convention, params, expected):
@@ -188,6 +197,7 @@ def test_totals_and_caps(base):
     ("/suffix/none", {"j": "1"}, "j"),
     ("/suffix/none", {"n_like": "1%"}, "n_like"),
     ("/suffix/none", {"t_like": "a\\"}, "t_like"),
+    ("/suffix-regex/none", {"t_like": "("}, "t_like"),
     ("/suffix/none", {"limit": "5"}, "limit"),              # none takes no paging parameter
     ("/suffix/offset", {"limit": "-1"}, "limit"),
     ("/suffix/cursor", {"cursor": "bogus"}, "cursor"),
@@ -195,6 +205,7 @@ def test_totals_and_caps(base):
     ("/suffix/none", {"order": "j"}, "order"),
     ("/suffix/none", {"fields": "id,zz"}, "fields"),
     ("/postfix/none", {}, "filtering"),
+    ("/suffix-star-regex/none", {}, "filtering"),
     ("/suffix/pages", {}, "paging"),
 ])
 def test_bad_requests_are_400_naming_the_parameter(base, path, params, parameter):

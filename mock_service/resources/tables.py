@@ -19,12 +19,21 @@ value; never filtered or sorted).
 
     suffix     {field}=V (repeated: any may equal), {field}_lt / _lte / _gt / _gte=V,
                {field}_like / _ilike=P, {field}_startswith / _endswith / _contains=T
-               and _istartswith / _iendswith / _icontains=T
-    prefix_op  {field}=eq.V, lt.V, lte.V, gt.V, gte.V, in.(A,"B,C"), like.P, ilike.P
-               (as PostgREST: an in item may be double-quoted, with \\" and \\\\ inside)
+               and _istartswith / _iendswith / _icontains=T, {field}_glob / _iglob=G
+    prefix_op  {field}=eq.V, lt.V, lte.V, gt.V, gte.V, in.(A,"B,C"), like.P, ilike.P,
+               match.R, imatch.R (as PostgREST: an in item may be double-quoted, with
+               \\" and \\\\ inside; match is a regular expression search)
     -join      suffix: {field}=A,B is one of A or B (the value split at every comma)
     -star      a like / ilike pattern has * for any run, every other character literal;
-               without it a pattern is SQL LIKE's: % any run, _ one character, \\ escapes
+               without a modifier a pattern is SQL LIKE's: % any run, _ one character,
+               \\ escapes
+    -regex     a like / ilike pattern is a regular expression (Python's re) found anywhere
+               in the text, as json-server's _like; like is case-sensitive
+    -regexi    the same, like also ignoring case (json-server's _like does)
+
+A glob (G) has * for any run, ? for one character and [...] for one of a set
+(Python's fnmatch, case-sensitive). A regular expression ignoring case
+compares with re.IGNORECASE.
 
 <paging> is one of these, then optional modifiers "-nototal" (no count in
 answers) and "-cap<N>" (pages never hold more than N records, whatever the
@@ -61,6 +70,7 @@ default; records equal on every key keep the order they were loaded in.
 fields=a,b keeps only those keys of each record.
 """
 
+import fnmatch
 import json
 import operator
 import re
@@ -77,16 +87,17 @@ from ..patterns import WHOLE_TEXT_WILDCARDS, LikePatternError, regex_source, spl
 
 TYPES = ("integer", "number", "text", "boolean", "date", "timestamp", "timestamptz", "json")
 FILTER_STYLES = ("suffix", "prefix_op")
-FILTER_MODIFIERS = ("join", "star")
+FILTER_MODIFIERS = ("join", "star", "regex", "regexi")
 PAGINATIONS = ("offset", "page", "cursor", "next_url", "link", "none")
 DEFAULT_LIMIT = 20
 SUFFIX_OPS = {"lt": "lt", "lte": "le", "gt": "gt", "gte": "ge", "like": "like", "ilike": "ilike",
               "startswith": "startswith", "endswith": "endswith", "contains": "contains",
-              "istartswith": "istartswith", "iendswith": "iendswith", "icontains": "icontains"}
+              "istartswith": "istartswith", "iendswith": "iendswith", "icontains": "icontains",
+              "glob": "glob", "iglob": "iglob"}
 PREFIX_OPS = {"eq": "eq", "lt": "lt", "lte": "le", "gt": "gt", "gte": "ge", "in": "in",
-              "like": "like", "ilike": "ilike"}
+              "like": "like", "ilike": "ilike", "match": "match", "imatch": "imatch"}
 TEXT_OPS = ("like", "ilike", "startswith", "endswith", "contains",
-            "istartswith", "iendswith", "icontains")
+            "istartswith", "iendswith", "icontains", "glob", "iglob", "match", "imatch")
 PAGING_PARAMS = {"offset": ("limit", "offset"), "page": ("limit", "page"),
                  "cursor": ("limit", "cursor"), "next_url": ("limit", "cursor"),
                  "link": ("limit", "page"), "none": ()}
@@ -255,8 +266,8 @@ def serve(name, filtering, paging):
 class Convention:
     """The filter style, its modifiers, the pagination style, whether totals are sent, the cap."""
 
-    def __init__(self, style, join, star, pagination, total, cap):
-        self.style, self.join, self.star = style, join, star
+    def __init__(self, style, join, star, pagination, total, cap, regex=""):
+        self.style, self.join, self.star, self.regex = style, join, star, regex
         self.pagination, self.total, self.cap = pagination, total, cap
 
     @classmethod
@@ -268,6 +279,8 @@ class Convention:
                                     ", -".join(FILTER_MODIFIERS)))
         if "join" in modifiers and style != "suffix":
             raise ParameterError("filtering", "-join goes with suffix only")
+        if len(set(modifiers) & {"star", "regex", "regexi"}) > 1:
+            raise ParameterError("filtering", "one of -star, -regex, -regexi")
         pagination, *words = paging.split("-")
         cap = None
         total = True
@@ -281,7 +294,8 @@ class Convention:
         if pagination not in PAGINATIONS:
             raise ParameterError("paging", "path segment %r must be one of %s, then any of "
                                  "-nototal, -cap<N>" % (paging, ", ".join(PAGINATIONS)))
-        return cls(style, "join" in modifiers, "star" in modifiers, pagination, total, cap)
+        regex = next((word for word in modifiers if word.startswith("regex")), "")
+        return cls(style, "join" in modifiers, "star" in modifiers, pagination, total, cap, regex)
 
     def size(self, args, low=1):
         limit = integer(args, "limit", DEFAULT_LIMIT, low)
@@ -382,6 +396,20 @@ def make_test(table, name, op, operand, convention, param=None):
     if op in TEXT_OPS:
         if kind != "text":
             raise ParameterError(name, "parameter %r: %s applies to text only" % (name, op))
+        if op in ("match", "imatch") or (op in ("like", "ilike") and convention.regex):
+            ignore_case = op in ("imatch", "ilike") or convention.regex == "regexi"
+            try:
+                regex = re.compile(operand, re.IGNORECASE if ignore_case else 0)
+            except re.error as error:
+                raise ParameterError(name, "parameter %r: bad regular expression %r: %s"
+                                     % (name, operand, error)) from None
+            return lambda key: regex.search(key) is not None
+        if op in ("glob", "iglob"):
+            lower = op == "iglob"
+            regex = re.compile(fnmatch.translate(fold(operand) if lower else operand))
+            if lower:
+                return lambda key: regex.match(fold(key)) is not None
+            return lambda key: regex.match(key) is not None
         if op in ("like", "ilike"):
             try:
                 regex = like_regex(operand, convention.star, op == "ilike")

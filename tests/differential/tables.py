@@ -17,6 +17,8 @@ LIKE_FORMS = {
     "pattern": "like,ilike",
     "star": "like:star,ilike:star",
     "literal": "like:prefix,like:suffix,like:contains,ilike:prefix,ilike:suffix,ilike:contains",
+    "regex": "like:regex,ilike:regex",
+    "glob": "like:glob,ilike:glob",
 }
 # The service sorts like PostgreSQL's default (NULLs larger than any value) and compares text
 # by code point: the database's default collation here is C, so default_collation 'C' is true.
@@ -67,6 +69,15 @@ CONVENTIONS = [
                     records_path="", sort_style="dot"),
                filters("star")),
     Convention("none", "suffix/none", dict(COMMON, pagination="none"), filters("pattern")),
+    # json-server: _like a regular expression ignoring case, a bare array, Link headers.
+    Convention("jsonserver", "suffix-regexi/link", dict(COMMON, pagination="link", page_size="25",
+                                                        records_path=""), filters("regex")),
+    # PostgREST: match / imatch regular expressions.
+    Convention("postgrest", "prefix_op/offset", dict(COMMON, filter_style="prefix_op",
+                                                     sort_style="dot", page_size="30"),
+               filters("regex")),
+    Convention("glob", "suffix/page-cap20", dict(COMMON, pagination="page", page_size="20"),
+               filters("glob")),
     Convention("nopush", "suffix/offset", dict(COMMON, pushdown="false"), filters("pattern")),
 ]
 BY_NAME = {convention.name: convention for convention in CONVENTIONS}
