@@ -28,8 +28,6 @@ KEY = "key_Hh41Yy0PpQ3wERt9"
 OTHER_TOKEN = "tok_R5tU0iIeE7wQ2aA"  # the one a mapping of another role holds
 SECRETS = (TOKEN, KEY, OTHER_TOKEN)
 
-CREATE_SERVER = ("CREATE SERVER %s FOREIGN DATA WRAPPER restcorn "
-                 "OPTIONS (wrapper 'fdw.DictionaryFDW')")
 ANALYST = "rc_analyst"
 KEEPER = "rc_keeper"
 
@@ -56,57 +54,65 @@ def free_port():
 @pytest.fixture(scope="module")
 def setup(cluster, service):
     """Servers with secrets in their user mappings, a table per failure, and two more roles."""
-    fault = service.url + "/_fault/"
+    fault = "/_fault/%s/words"
+    create_server = ("CREATE SERVER %s FOREIGN DATA WRAPPER restcorn "
+                     + options(wrapper="fdw.DictionaryFDW", url=service.url))
     statements = [
         "DROP SCHEMA IF EXISTS secrets CASCADE",
-        "DROP SERVER IF EXISTS token_srv, key_param_srv, key_header_srv, public_srv CASCADE",
+        "DROP SERVER IF EXISTS token_srv, key_param_srv, key_header_srv, public_srv, "
+        "unreachable_srv CASCADE",
         "DROP ROLE IF EXISTS %s, %s" % (ANALYST, KEEPER),
         "CREATE SCHEMA secrets",
         "CREATE ROLE %s LOGIN" % ANALYST,
         "CREATE ROLE %s LOGIN" % KEEPER,
         "GRANT USAGE ON SCHEMA secrets TO %s, %s" % (ANALYST, KEEPER),
         # a bearer token in the mapping of the current user (postgres)
-        CREATE_SERVER % "token_srv",
+        create_server % "token_srv",
         "CREATE USER MAPPING FOR CURRENT_USER SERVER token_srv " + options(token=TOKEN),
         # an API key sent as a query parameter, and one sent as a header, for PUBLIC
-        CREATE_SERVER % "key_param_srv",
+        create_server % "key_param_srv",
         "CREATE USER MAPPING FOR PUBLIC SERVER key_param_srv "
         + options(api_key=KEY, api_key_param="api_key"),
-        CREATE_SERVER % "key_header_srv",
+        create_server % "key_header_srv",
         "CREATE USER MAPPING FOR PUBLIC SERVER key_header_srv " + options(api_key=KEY),
         # a server others use: PUBLIC's mapping has the token, the keeper has one of its own
-        CREATE_SERVER % "public_srv",
+        create_server % "public_srv",
         "CREATE USER MAPPING FOR PUBLIC SERVER public_srv " + options(token=TOKEN),
         "CREATE USER MAPPING FOR %s SERVER public_srv %s" % (KEEPER, options(token=OTHER_TOKEN)),
         "GRANT USAGE ON FOREIGN SERVER public_srv TO %s" % KEEPER,
+        # the token of a service that is not there
+        "CREATE SERVER unreachable_srv FOREIGN DATA WRAPPER restcorn "
+        + options(wrapper="fdw.DictionaryFDW", url="http://127.0.0.1:%d" % free_port()),
+        "CREATE USER MAPPING FOR CURRENT_USER SERVER unreachable_srv " + options(token=TOKEN),
     ]
-    tables = {
-        "token_ok": ("token_srv", fault + "token-" + sha256(TOKEN)),
-        "token_401": ("token_srv", fault + "apikey-nothing-we-have"),
-        "token_403": ("token_srv", fault + "token-not-ours"),  # quotes the token it got
-        "token_500": ("token_srv", fault + "status-500"),
-        "token_unreachable": ("token_srv", "http://127.0.0.1:%d" % free_port()),
-        "token_timeout": ("token_srv", fault + "latency-3000"),
-        "key_param_ok": ("key_param_srv", fault + "apikey-" + sha256(KEY)),
-        "key_param_403": ("key_param_srv", fault + "apikey-not-ours"),
-        "key_param_500": ("key_param_srv", fault + "status-500"),
-        "key_header_ok": ("key_header_srv", fault + "apikey-" + sha256(KEY)),
-        "key_header_403": ("key_header_srv", fault + "apikey-not-ours"),
-        "public_ok": ("public_srv", fault + "token-" + sha256(TOKEN)),
-        "public_403": ("public_srv", fault + "token-not-ours"),
+    tables = {  # name -> (server, path)
+        "token_ok": ("token_srv", fault % ("token-" + sha256(TOKEN))),
+        "token_401": ("token_srv", fault % "apikey-nothing-we-have"),
+        "token_403": ("token_srv", fault % "token-not-ours"),  # quotes the token it got
+        "token_500": ("token_srv", fault % "status-500"),
+        "token_unreachable": ("unreachable_srv", "/words"),
+        "token_timeout": ("token_srv", fault % "latency-3000"),
+        "key_param_ok": ("key_param_srv", fault % ("apikey-" + sha256(KEY))),
+        "key_param_403": ("key_param_srv", fault % "apikey-not-ours"),
+        "key_param_500": ("key_param_srv", fault % "status-500"),
+        "key_header_ok": ("key_header_srv", fault % ("apikey-" + sha256(KEY))),
+        "key_header_403": ("key_header_srv", fault % "apikey-not-ours"),
+        "public_ok": ("public_srv", fault % ("token-" + sha256(TOKEN))),
+        "public_403": ("public_srv", fault % "token-not-ours"),
     }
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         for statement in statements:
             conn.execute(statement)
-        for name, (server, url) in tables.items():
+        for name, (server, path) in tables.items():
             conn.execute('CREATE FOREIGN TABLE secrets.%s (id int, word varchar COLLATE "C") '
-                         "SERVER %s %s" % (name, server, options(url=url, retries="0",
+                         "SERVER %s %s" % (name, server, options(path=path, retries="0",
                                                                  read_timeout="0.5")))
         conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA secrets TO %s, %s" % (ANALYST, KEEPER))
     yield tables
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         conn.execute("DROP SCHEMA secrets CASCADE")
-        conn.execute("DROP SERVER token_srv, key_param_srv, key_header_srv, public_srv CASCADE")
+        conn.execute("DROP SERVER token_srv, key_param_srv, key_header_srv, public_srv, "
+                     "unreachable_srv CASCADE")
         conn.execute("DROP ROLE %s, %s" % (ANALYST, KEEPER))
 
 
@@ -204,11 +210,10 @@ def test_a_cancelled_query_shows_no_secret(db, setup):
 def test_a_malformed_secret_is_not_echoed(db, setup, service):
     db.execute("DROP SERVER IF EXISTS bad_secret_srv CASCADE")
     db.execute("CREATE SERVER bad_secret_srv FOREIGN DATA WRAPPER restcorn "
-               "OPTIONS (wrapper 'fdw.DictionaryFDW')")
+               + options(wrapper="fdw.DictionaryFDW", url=service.url))
     db.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER bad_secret_srv "
                + options(token=TOKEN + " \n" + TOKEN))
-    db.execute("CREATE FOREIGN TABLE secrets.bad_secret (id int) SERVER bad_secret_srv "
-               + options(url=service.url))
+    db.execute("CREATE FOREIGN TABLE secrets.bad_secret (id int) SERVER bad_secret_srv")
     diag, text = error_texts(db.conn, "SELECT id FROM secrets.bad_secret")
     assert diag.message_primary == 'option "token" must be printable ASCII without spaces'
     assert_no_secret(text)
@@ -243,9 +248,9 @@ def test_server_and_table_options_are_public_so_secrets_belong_in_mappings(clust
     """Accepted on a server or table too (the host merges options), but there anyone reads them."""
     db.execute("DROP SERVER IF EXISTS visible_srv CASCADE")
     db.execute("CREATE SERVER visible_srv FOREIGN DATA WRAPPER restcorn "
-               "OPTIONS (wrapper 'fdw.DictionaryFDW', token 'visible-token')")
+               + options(wrapper="fdw.DictionaryFDW", url=service.url, token="visible-token"))
     db.execute("CREATE FOREIGN TABLE secrets.visible (id int) SERVER visible_srv "
-               + options(url=service.url + "/_fault/token-visible-token"))
+               + options(path="/_fault/token-visible-token/words"))
     assert db.rows("SELECT id FROM secrets.visible WHERE id = 7") == [(7,)]
     with as_role(cluster, ANALYST) as analyst:
         srvoptions = analyst.execute("SELECT srvoptions FROM pg_foreign_server "
