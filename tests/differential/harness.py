@@ -420,14 +420,20 @@ class Run:
                 return found
         return None
 
-    def summary(self, minimize=True):
-        """Each kind of mismatch once, with its shortest SQL (minimized when it is a plain query)."""
+    def summary(self, minimize=True, seconds=30):
+        """Each kind of mismatch once, with its shortest SQL.
+
+        Plain queries are minimized (Harness.minimize) while ``seconds`` last,
+        the kinds seen most often first.
+        """
         parts = ["%d queries, %d kinds of mismatch" % (self.done, len(self.mismatches))]
-        for kind, found in sorted(self.mismatches.items()):
+        deadline = time.monotonic() + seconds
+        shown = {}
+        for kind, found in sorted(self.mismatches.items(), key=lambda item: -len(item[1])):
             shortest = min(found, key=lambda mismatch: len(mismatch.sql))
-            if minimize:
-                plain = [mismatch for mismatch in found if mismatch.case.shape == "plain"]
-                if plain:
-                    shortest = self.harness.minimize(min(plain, key=lambda m: len(m.sql)))
-            parts.append("=== %d x %s\n%s" % (len(found), kind, shortest.report))
+            plain = [mismatch for mismatch in found if mismatch.case.shape == "plain"]
+            if minimize and plain and time.monotonic() < deadline:
+                shortest = self.harness.minimize(min(plain, key=lambda m: len(m.sql)))
+            shown[kind] = "=== %d x %s\n%s" % (len(found), kind, shortest.report)
+        parts += [shown[kind] for kind in sorted(shown)]
         return "\n\n".join(parts)
