@@ -589,3 +589,44 @@ def test_the_cache_holds_a_memory_budget():
         assert cache.get(("huge", ())) is None
     finally:
         cache.clear()
+
+
+# --- item 4 of issue 11: where options may be set -------------------------------------------------
+
+def test_neither_a_table_nor_a_mapping_can_move_requests(db, cluster, server_for, elsewhere):
+    """A role with USAGE on a server: its table's or its mapping's url or allowed_hosts is refused."""
+    other, seen = elsewhere
+    with recorder() as (url, _):
+        server_for("levels_srv", url=url, allowed_hosts="127.0.0.1:%s" % url.rsplit(":", 1)[1])
+        db.execute("DROP ROLE IF EXISTS rc_tenant")
+        db.execute("CREATE ROLE rc_tenant LOGIN")
+        db.execute("GRANT USAGE ON FOREIGN SERVER levels_srv TO rc_tenant")
+        db.execute("GRANT CREATE ON SCHEMA public TO rc_tenant")
+        try:
+            with psycopg.connect(cluster.dsn(user="rc_tenant"), autocommit=True) as tenant:
+                tenant.execute("CREATE FOREIGN TABLE mine (id int) SERVER levels_srv "
+                               "OPTIONS (fields_param '')")
+                with pytest.raises(psycopg.Error, match="may be set only on the foreign server"):
+                    tenant.execute("CREATE FOREIGN TABLE moved (id int) SERVER levels_srv "
+                                   + options(url=other))
+                    tenant.execute("SELECT * FROM moved")
+                for option in ({"url": other}, {"allowed_hosts": "127.0.0.2"}):
+                    tenant.execute("CREATE USER MAPPING FOR rc_tenant SERVER levels_srv "
+                                   + options(token=TOKEN, **option))
+                    with pytest.raises(psycopg.Error, match="user mapping"):
+                        tenant.execute("SELECT * FROM mine")
+                    tenant.execute("DROP USER MAPPING FOR rc_tenant SERVER levels_srv")
+        finally:
+            db.execute("DROP FOREIGN TABLE IF EXISTS public.moved, public.mine")
+            db.execute("REVOKE CREATE ON SCHEMA public FROM rc_tenant")
+            db.execute("DROP SERVER levels_srv CASCADE")
+            db.execute("DROP ROLE rc_tenant")
+    assert seen == []
+
+
+def test_restfdw_declares_its_option_levels():
+    from fdw import DictionaryFDW, RestFDW
+    for wrapper in (RestFDW, DictionaryFDW):
+        assert {"url", "allowed_hosts"} <= set(wrapper.server_options)
+        assert set(wrapper.user_mapping_options) == {"token", "api_key", "api_key_header",
+                                                     "api_key_param", "headers"}
