@@ -53,7 +53,8 @@ def create(env, conn, rows):
         " id bigint OPTIONS (filters 'eq,in,lt,le,gt,ge', sortable 'true'),"
         " name text, version bigint,"
         " updated_at timestamptz OPTIONS (filters 'ge')"
-        ") SERVER changing_srv OPTIONS (path '/changing/%s', page_size '10000')" % SOURCE)
+        ") SERVER changing_srv OPTIONS (path '/changing/%s', page_size '10000', "
+        "use_remote_estimate 'false')" % SOURCE)
     run("CREATE TABLE sync_target (id bigint PRIMARY KEY, name text, version bigint, "
         "updated_at timestamptz)")
     first = run(SYNC_SQL % "").fetchone()

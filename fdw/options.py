@@ -285,6 +285,7 @@ TABLE_OPTIONS = {
     "total_key": Option(parse_dotted, "total"),
     "page_size": Option(parse_positive_int, "1000"),
     "pushdown": Option(parse_bool, "true"),
+    "use_remote_estimate": Option(parse_bool, "true"),  # the planner's count: a limit=0 request
     "connect_timeout": Option(parse_seconds, "5"),
     "read_timeout": Option(parse_seconds, "30"),
     "request_timeout": Option(parse_seconds, "300"),  # the whole request, first byte to last
@@ -390,6 +391,7 @@ class TableConfig:
     credentials: auth.Credentials
     columns: dict       # column name -> ColumnConfig, in table order
     rate_limit: tuple = None  # (requests, per seconds) shared by the cluster's backends, or None
+    use_remote_estimate: bool = True  # planning asks the service's count (offset style)
 
 
 def parse_table(options, columns, defaults=None, column_defaults=None):

@@ -57,15 +57,17 @@ class RestFDW(ForeignDataWrapper):
     def get_rel_size(self, quals, columns):
         """(matching rows, row width): the count comes from the service, one limit=0 request.
 
-        Only the offset style has a count to ask for; a request for one record
-        counts as one row, anything else as UNCOUNTED_ROWS.
+        Only the offset style has a count to ask for, and only with the
+        use_remote_estimate option on; a request for one record counts as one
+        row, anything else as UNCOUNTED_ROWS.
         """
         width = sum(self.table.columns[name].width for name in columns
                     if name in self.table.columns)
         target = self.target(quals)
         if target is not None and target[1]:
             return (1, width)
-        if target is None or self.table.pagination != "offset":
+        if target is None or self.table.pagination != "offset" \
+                or not self.table.use_remote_estimate:
             return (UNCOUNTED_ROWS, width)
         params = count_params(self.table, quals)
         return (0 if params is None else self.count(params, target[0]), width)

@@ -24,6 +24,9 @@
 --   4. logs the lower bound it fetched from, the new watermark (the largest
 --      change value seen), row counts, HTTP requests and duration in sync_log.
 --
+-- With the source table's option use_remote_estimate 'false' (the sync needs no row estimate), a
+-- run with nothing changed is one HTTP request: the page holding the rows at the watermark.
+--
 -- overlap: how far before the watermark to fetch again, for records written
 -- late (clock skew between the service's writers, transactions committed
 -- after a later one): an interval for a timestamp or date column

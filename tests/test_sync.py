@@ -364,19 +364,21 @@ def test_indexes_are_maintained_not_rebuilt(db, service):
     assert sorted(db.execute(query).fetchall()) == [(7, "boathouse"), (2001, "lighthouse keeper")]
 
 
-def test_nothing_changed_costs_one_small_fetch(db, service):
-    source = Source(service, db, "quiet")
+@pytest.mark.parametrize("remote_estimate, requests_sent", [("true", 2), ("false", 1)])
+def test_nothing_changed_is_one_small_fetch(db, service, remote_estimate, requests_sent):
+    source = Source(service, db, "quiet", use_remote_estimate=remote_estimate)
     source.change(reset=5000)
     source.sync()
     clear_service_log(service)
     run = source.sync()
     sent = changing_requests(service, "quiet")
     assert counts(run) == {"status": "ok", "fetched": 1, "inserted": 0, "updated": 0, "deleted": 0}
-    assert run["requests"] == len(sent)
-    # What the wrapper sends for a filtered scan: the planner's count (limit=0), then one page.
+    assert run["requests"] == len(sent) == requests_sent
+    # One page, holding the one record at the watermark; with the remote estimate on, the
+    # planner's count (limit=0) comes first.
     pages = [entry for entry in sent if entry["args"].get("limit") != ["0"]]
     assert len(pages) == 1 and pages[0]["rows"] == 1
-    assert len(sent) <= 2
+    assert source.rows() == source.records()
 
 
 def test_session_settings_do_not_change_the_run(db, service):
