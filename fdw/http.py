@@ -7,7 +7,10 @@ round trip.
 Connections come from transport.py, whose sockets wait in slices: each
 request ends within ``request_timeout`` (a total deadline, whatever the
 service sends), a wait without a byte ends after ``read_timeout``, and a
-query cancel or statement_timeout ends a wait under any host.
+query cancel or statement_timeout ends a wait under any host. Parsing is
+one C call that a cancel cannot cut, so it is bounded instead: an answer
+whose parsed form would exceed ``max_response_bytes`` (parsed_size) is
+refused before parsing; at the default that is under half a second of work.
 
 Every failure is an FdwError naming the URL (secrets in it redacted), the HTTP status
 when there is one, what the service said, and a HINT. A scan never ends
