@@ -133,3 +133,16 @@ def test_negative_limit_or_offset_is_postgres_error(db, sql, message):
     with pytest.raises(psycopg.Error, match=message):
         db.rows(sql.format(t=table))
     assert calls(db, "can_limit") == []
+
+
+# --- the same rows under the Multicorn2 stand-in (the wrapper declines LIMIT there) ----------
+
+@pytest.mark.parametrize("behaviour", ["off", "on"])
+def test_the_dictionary_gives_the_same_rows_under_both_hosts(db, dictionary, words, behaviour):
+    db.execute("SET restcorn.multicorn2_behaviour = %s" % behaviour)
+    assert db.rows("SELECT word FROM lim.house_words LIMIT 3") == [
+        ("Westinghouse",), ("Wodehouse",), ("bathhouse",)]
+    assert db.rows("SELECT * FROM lim.dictionary LIMIT 4294967297 OFFSET %d" % (len(words) - 2)) \
+        == [(len(words) - 1, words[-2]), (len(words), words[-1])]
+    assert len(db.rows("SELECT * FROM lim.dictionary LIMIT 4294967296 OFFSET %d"
+                       % (len(words) - 5))) == 5
