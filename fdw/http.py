@@ -204,7 +204,7 @@ def decode_answer(table, url, response, counters):
         raise FdwError("%s answered %s with JSON nested too deeply to read"
                        % (show(table, url), status),
                        hint="Check the url and path options: they must name the JSON endpoint.",
-                       detail=excerpt(text)) from None
+                       detail=quoted(table, text[:ERROR_BODY_BYTES])) from None
     except NotText as error:
         raise FdwError("%s answered %s with %s, which is not text PostgreSQL can store"
                        % (show(table, url), status, error),
@@ -216,14 +216,15 @@ def decode_answer(table, url, response, counters):
                            % (show(table, url), status, sys.get_int_max_str_digits()),
                            hint="Such numbers are refused: reading them takes time that grows "
                                 "with the square of their length.",
-                           detail=excerpt(mask(text, table.credentials.secrets))) from None
+                           detail=quoted(table, text[:ERROR_BODY_BYTES])) from None
         cut_short = error.pos >= len(text.rstrip())
         why = (" (it is empty)" if not text.strip()
                else " (it ends in the middle)" if cut_short else "")
         raise FdwError("%s answered %s with a body that is not JSON%s"
                        % (show(table, url), status, why),
                        hint="Check the url and path options: they must name the JSON endpoint.",
-                       detail=excerpt(text[-300:] if cut_short else text)) from None
+                       detail=quoted(table, text[-300:] if cut_short else text[:ERROR_BODY_BYTES])
+                       ) from None
 
 
 class NotText(ValueError):
@@ -231,6 +232,11 @@ class NotText(ValueError):
 
 
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def quoted(table, text):
+    """A service's ``text`` for a DETAIL: secrets masked first, then cut (errors.excerpt)."""
+    return excerpt(mask(text, table.credentials.secrets))
 
 
 def parse_json(text):
