@@ -423,7 +423,7 @@ class Generator:
     def shape_aggregate(self):
         rng = self.rng
         aggregate = rng.choice(["count(*)", "count(t)", "sum(n)", "min(t)", "max(tu)", "avg(i8)",
-                                "sum(f)", "bool_or(b)", "max(ts)", "min(tz)", "count(DISTINCT d)",
+                                "sum(f::numeric)", "bool_or(b)", "max(ts)", "min(tz)", "count(DISTINCT d)",
                                 "string_agg(t, ',' ORDER BY id)", "max(id)"])
         group = rng.choice(["", " GROUP BY b", " GROUP BY d IS NULL", " GROUP BY i4 > 0"])
         columns = aggregate if not group else "%s, %s" % (group[10:], aggregate)
