@@ -33,7 +33,8 @@ def received(db, table, clause):
     """The value of the one qual the wrapper got for ``clause``."""
     db.rows("SELECT * FROM %s WHERE %s" % (table, clause))
     (types,) = calls(db, "types")
-    ((_, _, value),) = eval(types, {"Decimal": decimal.Decimal, "datetime": datetime})  # noqa: S307
+    ((_, _, value),) = eval(types, {"Decimal": decimal.Decimal, "datetime": datetime,  # noqa: S307
+                                    "inf": float("inf")})
     return value
 
 
