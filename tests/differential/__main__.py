@@ -39,7 +39,7 @@ def main(argv=None):
         try:
             found = run.run(args.queries or None)
             if found is not None:
-                print(found.report)
+                print(harness.detailed(found).report)
                 smallest = harness.minimize(found)
                 if smallest is not found:
                     print("\nThe same, minimized:\n" + smallest.report)

@@ -223,17 +223,13 @@ class Harness:
         final = queries.Case([(plain_sql(parts), True)], compare=parts["compare"], keys=case.keys,
                              base=plain_sql(dict(parts, limit="")), settings=case.settings,
                              shape="plain (minimized)")
-        self.apply(final.settings)
-        local = self.run(final, "loc")
-        table = "f_" + mismatch.convention.name
-        foreign = self.run_stand_in(final, table) if mismatch.mode else self.run(final, table)
-        return self.mismatch(final, mismatch.convention, local, foreign, mismatch.problem,
-                             mismatch.mode)
+        return self.detailed(Mismatch("", "", "", final, mismatch.convention, mismatch.problem,
+                                      mismatch.mode))
 
     def run_base(self, case):
         return self.run(queries.Case([(case.base, True)]), "loc")
 
-    def mismatch(self, case, convention, local, foreign, problem, mode):
+    def mismatch(self, case, convention, local, foreign, problem, mode, requests_too=False):
         kind = "%s%s on %s: %s" % (problem, mode, convention.name,
                                    normalized(foreign.error) if foreign.error else
                                    normalized(local.error) if local.error else "")
@@ -249,15 +245,29 @@ class Harness:
             "local: " + local.show(),
             "foreign: " + foreign.show(),
             difference(local, foreign),
-            "requests: " + self.requests_of(case, "f_" + convention.name),
+            "requests: " + (self.requests_of(case, "f_" + convention.name, mode) if requests_too
+                            else "(in the summary's example)"),
         ])
         return Mismatch(kind, report, sql, case, convention, problem, mode)
 
-    def requests_of(self, case, table):
+    def detailed(self, mismatch):
+        """The Mismatch again, its report with the requests the foreign query makes."""
+        case = mismatch.case
+        self.apply(case.settings)
+        local = self.run(case, "loc")
+        table = "f_" + mismatch.convention.name
+        foreign = self.run_stand_in(case, table) if mismatch.mode else self.run(case, table)
+        return self.mismatch(case, mismatch.convention, local, foreign, mismatch.problem,
+                             mismatch.mode, requests_too=True)
+
+    def requests_of(self, case, table, mode=""):
         """The service's requests when the foreign query runs again (the request log)."""
         try:
             requests.delete(self.service_url + "/_log", timeout=10)
-            self.run(case, table)
+            if mode:
+                self.run_stand_in(case, table)
+            else:
+                self.run(case, table)
             log = requests.get(self.service_url + "/_log", timeout=10).json()["requests"]
         except (requests.RequestException, psycopg.Error) as error:
             return "(not available: %s)" % error
@@ -437,6 +447,8 @@ class Run:
             plain = [mismatch for mismatch in found if mismatch.case.shape == "plain"]
             if minimize and plain and time.monotonic() < deadline:
                 shortest = self.harness.minimize(min(plain, key=lambda m: len(m.sql)))
+            elif time.monotonic() < deadline:
+                shortest = self.harness.detailed(shortest)
             shown[kind] = "=== %d x %s\n%s" % (len(found), kind, shortest.report)
         parts += [shown[kind] for kind in sorted(shown)]
         return "\n\n".join(parts)
