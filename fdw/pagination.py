@@ -193,9 +193,10 @@ class NextUrl(Sized):
 class LinkHeader(Sized):
     """The rel="next" URL of the answer's Link header; a Link header without one ends the scan.
 
-    No Link header at all ends it only on an empty page or one shorter than
-    asked for: a full page without one (json-server sends Link only when the
-    request has its page parameter) is an ERROR.
+    No Link header at all ends it too, except on a full first page: json-server
+    sends Link only when the request has its page parameter, so that is an
+    ERROR. (A page reached by a next link was asked for by the service's own
+    URL, whose answer carries Link while there is more.)
     """
 
     def next(self, answer, records, request):
@@ -203,8 +204,8 @@ class LinkHeader(Sized):
         link = next_link(header or "")
         if link is not None:
             return self.follow(link, answer, "the Link header")
-        if header is None and records and (request.count is None
-                                           or len(records) >= request.count):
+        first = request.count is not None  # only the first request has a known size
+        if header is None and first and len(records) >= request.count:
             raise FdwError("%s answered a full page without a Link header: the end of the data "
                            "cannot be told" % show(self.table, answer.url),
                            hint="The service sends no next link for these requests. If it pages "
@@ -300,15 +301,25 @@ def fingerprint(records):
 
 
 def check_repeat(table, url, records, number, fingerprints):
-    """FdwError when page ``number`` repeats any page before it (``fingerprints``, updated)."""
+    """FdwError when page ``number`` repeats any page before it (``fingerprints``, updated).
+
+    Pages of one repeated record are never compared: real data gives them
+    (``SELECT count(*)`` asks for no field, so every record is ``{}``). A
+    service that ignores the offset and has one record is then asked again
+    until ``max_pages``.
+    """
     key = fingerprint(records)
     if key is None:
         return
     if key in fingerprints:
         earlier = fingerprints[key]
-        which = "the page before" if earlier == number - 1 else "page %d" % earlier
-        raise FdwError("%s returned the same records as %s: its paging is in a loop"
-                       % (show(table, url), which),
-                       hint="The service must honour the offset (or page, cursor) parameter. If "
-                            "rows really repeat, select a column that tells them apart.")
+        raise loop_error(table, url, "the page before" if earlier == number - 1
+                         else "page %d" % earlier)
     fingerprints[key] = number
+
+
+def loop_error(table, url, which):
+    return FdwError("%s returned the same records as %s: its paging is in a loop"
+                    % (show(table, url), which),
+                    hint="The service must honour the offset (or page, cursor) parameter. If "
+                         "rows really repeat, select a column that tells them apart.")

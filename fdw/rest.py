@@ -138,6 +138,16 @@ class RestFDW(ForeignDataWrapper):
                         hint="Add the condition to the query, or set the table's collection_path "
                              "option to the path that lists every record.")
 
+    def wanted(self, columns):
+        """The columns a scan returns: every one when Multicorn2 gives none.
+
+        Multicorn2 gives no columns both for ``count(*)`` and for a whole-row
+        reference (``SELECT t FROM t``), which needs them all.
+        """
+        if not columns and multicorn2_behaviour():
+            return set(self.table.columns)
+        return set(columns)
+
     def plan_scan(self, quals, columns, sortkeys):
         """(params, count_only) of a scan; params is None when no row can match.
 
@@ -152,7 +162,7 @@ class RestFDW(ForeignDataWrapper):
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
         """An iterator of rows; pages are fetched as PostgreSQL reads them."""
         # The sort keys' columns too: their values are checked (null_order none).
-        columns = set(columns).union(qual.field_name for qual in quals)
+        columns = self.wanted(columns).union(qual.field_name for qual in quals)
         columns.update(key.attname for key in sortkeys or ())
         params, count_only = self.plan_scan(quals, columns, sortkeys)
         if params is None or limit == 0:
@@ -179,7 +189,7 @@ class RestFDW(ForeignDataWrapper):
     def explain(self, quals, columns, sortkeys=None, verbose=False, limit=None, offset=None):
         """The first request the scan makes; with VERBOSE also the paging and pushdown settings."""
         table = self.table
-        columns = set(columns).union(qual.field_name for qual in quals)
+        columns = self.wanted(columns).union(qual.field_name for qual in quals)
         params, count_only = self.plan_scan(quals, columns, sortkeys)
         target = self.target(quals)
         if params is None:

@@ -12,6 +12,7 @@ import struct
 from decimal import Decimal
 
 from .errors import FdwError, excerpt
+from .multicorn_compat import multicorn2_behaviour
 from .records import getter, reader
 
 INTEGER = "integer"
@@ -95,9 +96,12 @@ def row_builder(columns, names):
     None (the fast path) when every wanted column reads the JSON key of its own
     name and needs no conversion: PostgreSQL reads the columns it wants from
     the record dict and ignores other keys, so no per-row Python work is done.
+    Not under Multicorn2's behaviour: it converts every key naming a column,
+    asked for or not (a dict under an unread json column would fail).
     """
     wanted = [columns[name] for name in columns if name in names]
-    if all(col.field == col.name and converter(col) is None for col in wanted):
+    if all(col.field == col.name and converter(col) is None for col in wanted) \
+            and not multicorn2_behaviour():
         return None
     plan = [(col.name, getter(col.field), converter(col)) for col in wanted]
 

@@ -86,11 +86,13 @@ def equality_text(column, value):
         if isinstance(value, Decimal):
             return plain_decimal(value) if value.is_finite() else None
         return str(value) if isinstance(value, int) else None
-    if isinstance(value, (date, datetime)) or column.type_name in SESSION_FORMATTED:
+    if column.type_name in SESSION_FORMATTED:
         moment = time_value(column, value)
         if moment is None or moment[1]:
             return None
         return moment[0].isoformat()
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
     return value if isinstance(value, str) else str(value)
 
 
@@ -116,26 +118,38 @@ def integer_value(value):
     return None
 
 
+AWARE_TYPES = ("timestamp with time zone", "timestamptz")
+
+
 def time_value(column, value):
-    """(date or datetime, lossy) for a value on a date/time column; None when unreadable.
+    """(date or datetime, lossy) for a value on a date/time column; None when it is not sent.
 
     lossy: Multicorn2 gave a naive timestamp whose microseconds it dropped.
     Text (Multicorn2's timestamptz and others) counts only when it is ISO
     8601, as under DateStyle ISO; under other DateStyles it is not sent.
+    Comparisons across types that depend on the session's TimeZone (a date
+    or naive timestamp with a timestamptz, a date column with any
+    timestamp) are not sent; a date on a timestamp column is its midnight.
     """
-    if isinstance(value, datetime):
-        lossy = value.tzinfo is None and multicorn2_behaviour()
-        return value, lossy
-    if isinstance(value, date):
-        return value, False
-    if not isinstance(value, str) or column.type_name == "interval":
+    if isinstance(value, str):
+        if column.type_name == "interval":
+            return None
+        try:
+            value = (date.fromisoformat(value) if column.type_name == "date"
+                     else datetime.fromisoformat(value))
+        except ValueError:
+            return None
+        lossy = False
+    else:
+        lossy = isinstance(value, datetime) and value.tzinfo is None and multicorn2_behaviour()
+    if column.type_name == "date":
+        return (value, False) if type(value) is date else None
+    if type(value) is date:
+        value = datetime(value.year, value.month, value.day)
+    if not isinstance(value, datetime) or \
+            (value.tzinfo is not None) != (column.type_name in AWARE_TYPES):
         return None
-    try:
-        if column.type_name == "date":
-            return date.fromisoformat(value), False
-        return datetime.fromisoformat(value), False
-    except ValueError:
-        return None
+    return value, lossy
 
 
 def range_pair(column, operator, value, available):
@@ -163,7 +177,7 @@ def range_pair(column, operator, value, available):
         exact_in_binary = number == number.to_integral_value() \
             and abs(number) < EXACT_FLOAT_INTEGERS
         return choose(operator, strict and exact_in_binary, plain_decimal(number), available)
-    if isinstance(value, (date, datetime)) or column.type_name in SESSION_FORMATTED:
+    if column.type_name in SESSION_FORMATTED:
         moment = time_value(column, value)
         if moment is None:
             return None
@@ -172,8 +186,8 @@ def range_pair(column, operator, value, available):
             when = when - LOST_TIME if operator in LOWER_BOUNDS else when + LOST_TIME
             return choose(operator, False, when.isoformat(), available, widened=True)
         return choose(operator, operator in ("lt", "gt"), when.isoformat(), available)
-    return choose(operator, operator in ("lt", "gt"), value if isinstance(value, str)
-                  else str(value), available)
+    text = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+    return choose(operator, operator in ("lt", "gt"), text, available)
 
 
 def choose(operator, strict, text, available, widened=False):

@@ -33,6 +33,8 @@ class Handler(BaseHTTPRequestHandler):
         if ANSWERS.get(path) is None:
             threading.Event().wait(2)
             status, body = 200, b"{}"
+        elif path == "/no-total" and "offset=" in self.path:  # past the one record: none
+            status, body = 200, json.dumps({"records": []}).encode()
         else:
             status, body = ANSWERS[path]
         self.send_response(status)

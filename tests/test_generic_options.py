@@ -93,9 +93,9 @@ def test_path_templates():
      'column "c": option "field" * (the whole record) needs a json or jsonb column'),
     ({}, columns(c=("text", {"field": "a..b"})), 'column "c": option "field" must be a key, '
                                                 'a dotted path such as owner.login, or *'),
-    ({}, columns(c=("text", {"filters": "like:glob"})),
-     'column "c": option "filters" has "like:glob"; like takes the forms pattern, star, prefix, '
-     'suffix, contains'),
+    ({}, columns(c=("text", {"filters": "like:shell"})),
+     'column "c": option "filters" has "like:shell"; like takes the forms pattern, regex, glob, '
+     'star, prefix, suffix, contains'),
     ({}, columns(c=("text", {"filters": "eq:join"})),
      'column "c": option "filters" has "eq:join"; eq takes no form'),
     ({"filter_style": "prefix_op"}, columns(c=("text", {"filters": "like:prefix"})),
