@@ -109,8 +109,12 @@ def on_standby(standby):
 
 
 def caught_up(on_primary, on_standby):
-    """Wait until the standby has replayed everything the primary has written so far."""
-    lsn = on_primary.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    """Wait until the standby has replayed everything the primary has written so far.
+
+    The insert position, not pg_current_wal_lsn() (the write position): with
+    synchronous_commit off a commit record can be inserted and not yet written.
+    """
+    lsn = on_primary.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]
     replayed = wait_for(lambda: on_standby.execute(
         "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn]).fetchone()[0], timeout=60)
     assert replayed, "the standby did not replay the primary's WAL up to %s" % lsn
