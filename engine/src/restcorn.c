@@ -110,8 +110,9 @@ restcorn_handler(PG_FUNCTION_ARGS)
 }
 
 /*
- * The wrapper class is a server option, checked (imported) at CREATE/ALTER
- * SERVER so that a typo fails the DDL, not the first query.
+ * The wrapper class is a server option, checked at CREATE/ALTER SERVER (that
+ * restcorn.wrappers allows it, then imported) so that a typo or a class the
+ * superuser did not allow fails the DDL, not the first query.
  */
 Datum
 restcorn_validator(PG_FUNCTION_ARGS)
