@@ -53,6 +53,9 @@ def test_text_columns_sort_without_collation(standin):
     assert "collate=None" in calls(standin, "can_sort")[0]
     standin.rows("SELECT * FROM %s ORDER BY v" % table)
     assert "collate='C'" in calls(standin, "can_sort")[0]
+    # An explicit COLLATE is a relabelled column: Multicorn2 names it.
+    standin.rows('SELECT * FROM %s ORDER BY t COLLATE "POSIX"' % table)
+    assert "collate='POSIX'" in calls(standin, "can_sort")[0]
 
 
 def test_limit_is_offered_past_a_filter_below_the_top_level(standin):

@@ -338,8 +338,12 @@ rc_requested_sortkeys(PlannerInfo *root, RelOptInfo *baserel, RcPlanState *state
 				key->nulls_first = pathkey->pk_nulls_first;
 				key->collate = (OidIsValid(ec->ec_collation) && ec->ec_collation != DEFAULT_COLLATION_OID)
 					? get_collation_name(ec->ec_collation) : NULL;
-				/* Multicorn2 3.2 gives text columns no collation (varchar ones keep it) */
-				if (rc_multicorn2_behaviour && var->vartype == TEXTOID)
+				/*
+				 * Multicorn2 3.2 names a collation only for a relabelled column
+				 * (varchar, or an explicit COLLATE); a plain column gets none,
+				 * whatever its own COLLATE.
+				 */
+				if (rc_multicorn2_behaviour && !IsA(em->em_expr, RelabelType))
 					key->collate = NULL;
 				break;
 			}
