@@ -462,3 +462,71 @@ def test_concurrent_runs_from_many_sessions_never_overlap(dsn, service, db):
     assert source.rows() == source.records()
     assert value(db, "SELECT sum(inserted) FROM sync_log WHERE target_table = 'public.local_many' "
                      "AND status = 'ok'") == 3000
+
+
+# The changing source's filters, order and pages against a model: the unfiltered listing.
+
+QUERY = st.fixed_dictionaries({}, optional={
+    "id_gte": st.integers(0, 30), "id_lt": st.integers(0, 30), "version_gte": st.integers(1, 3),
+    "updated_at_gte": st.integers(-5, 25), "updated_at_gt": st.integers(-5, 25),
+    "updated_at_lte": st.integers(-5, 25), "order": st.sampled_from(
+        ["id", "-id", "updated_at", "-updated_at"]),
+    "limit": st.integers(0, 12), "offset": st.integers(0, 12),
+    "id": st.lists(st.integers(1, 30), min_size=1, max_size=3)})
+BASE = datetime(2026, 6, 1, tzinfo=timezone.utc)
+
+
+_apps = []
+
+
+def mock_client():
+    """A test client of one mock service app, made once (it reads the word list)."""
+    if not _apps:
+        from mock_service import create_app
+        _apps.append(create_app({"REQUEST_LOG": False}))
+    return _apps[0].test_client()
+
+
+def stamp(seconds):
+    return datetime.fromtimestamp(BASE.timestamp() + seconds, timezone.utc).isoformat()
+
+
+@settings(max_examples=150, deadline=None)
+@given(updates=st.lists(st.tuples(st.integers(1, 20), st.integers(0, 20)), max_size=8),
+       deletes=st.sets(st.integers(1, 20), max_size=4), query=QUERY)
+def test_property_changing_source_answers_exactly(updates, deletes, query):
+    client = mock_client()
+    assert client.post("/_changes/p", json={"reset": 20, "at": stamp(0)}).status_code == 200
+    for record_id, seconds in updates:  # one batch each: an id may change several times
+        client.post("/_changes/p", json={"update": [record_id], "at": stamp(seconds)})
+    client.post("/_changes/p", json={"delete": sorted(deletes), "insert": 2, "at": stamp(3)})
+    everything = client.get("/changing/p?limit=10000").get_json()["records"]
+
+    def moment(record):
+        return datetime.fromisoformat(record["updated_at"])
+
+    matching = [r for r in everything
+                if ("id" not in query or r["id"] in query["id"])
+                and ("id_gte" not in query or r["id"] >= query["id_gte"])
+                and ("id_lt" not in query or r["id"] < query["id_lt"])
+                and ("version_gte" not in query or r["version"] >= query["version_gte"])
+                and ("updated_at_gte" not in query or moment(r) >= datetime.fromisoformat(
+                    stamp(query["updated_at_gte"])))
+                and ("updated_at_gt" not in query or moment(r) > datetime.fromisoformat(
+                    stamp(query["updated_at_gt"])))
+                and ("updated_at_lte" not in query or moment(r) <= datetime.fromisoformat(
+                    stamp(query["updated_at_lte"])))]
+    order = query.get("order", "id")
+    if order == "-id":
+        matching.reverse()
+    elif order == "updated_at":
+        matching.sort(key=lambda r: (moment(r), r["id"]))
+    elif order == "-updated_at":
+        matching.sort(key=lambda r: (-moment(r).timestamp(), r["id"]))
+    offset, limit = query.get("offset", 0), query.get("limit", 1000)
+    params = [(name, str(value) if not name.startswith("updated_at") else stamp(value))
+              for name, value in query.items() if name != "id"]
+    params += [("id", str(value)) for value in query.get("id", [])]
+    body = client.get("/changing/p", query_string=params).get_json()
+    assert body["total"] == len(matching)
+    assert body["records"] == matching[offset:offset + limit]
