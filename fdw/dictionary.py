@@ -20,5 +20,7 @@ class DictionaryFDW(RestFDW):
     }
     default_column_options = {
         "id": {"filters": "eq,in,lt,le,gt,ge", "sortable": "true"},
-        "word": {"filters": "eq,in,lt,le,gt,ge,like,ilike", "sortable": "true"},
+        # The article's table declares no COLLATE: the database's default (default_collation).
+        "word": {"filters": "eq,in,lt,le,gt,ge,like,ilike", "sortable": "true",
+                 "collation": "default"},
     }

@@ -9,6 +9,7 @@ allowed, rather than something silently ignored.
 import re
 from collections import namedtuple
 from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qsl
 
 from . import auth, types
 from .errors import FdwError
@@ -16,7 +17,7 @@ from .pushdown import (FILTER_STYLES, FORMS, NULL_ORDERS, OPERATORS, SORT_STYLES
                        FilterStyle, SortStyle, column_params, param_key)
 from .ratelimit import parse_rate_limit
 from .records import WHOLE_RECORD
-from .urls import (REFUSED_CHARACTER, allowed, endpoint, origin, parse,
+from .urls import (REFUSED_CHARACTER, allowed, build_url, endpoint, origin, parse,
                    placeholders, redact, show_origin)
 
 HINT = "Change it with ALTER SERVER / ALTER FOREIGN TABLE ... OPTIONS (SET name 'value')."
@@ -141,6 +142,28 @@ FORBIDDEN_HEADERS = ("host", "content-length", "transfer-encoding", "connection"
 
 def parse_text(value):
     return value
+
+
+def parse_header_name(value):
+    """An HTTP header name (RFC 9110 token), or empty for none."""
+    if value and not HEADER_NAME.fullmatch(value):
+        raise ValueError("must be an HTTP header name such as X-Total-Count, or empty")
+    return value
+
+
+def parse_query(value):
+    """``name=value&name=value`` (percent-encoded as in a URL) -> a tuple of (name, value) pairs."""
+    if not value:
+        return ()
+    try:
+        pairs = parse_qsl(value, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        pairs = None
+    if not pairs or any(not PARAM_NAME.fullmatch(name) for name, _ in pairs) \
+            or REFUSED_CHARACTER.search(value) or "#" in value:
+        raise ValueError("must be name=value pairs joined by &, percent-encoded as in a URL, "
+                         "such as _shape=objects&state=all")
+    return tuple(pairs)
 
 
 def parse_nonempty(value):
@@ -282,7 +305,10 @@ TABLE_OPTIONS = {
     "single": Option(parse_optional_bool, ""),
     "records_key": Option(parse_nonempty, "records"),
     "records_path": Option(parse_dotted, ABSENT),
-    "total_key": Option(parse_dotted, "total"),
+    "total_key": Option(parse_dotted, "total"),  # '': the body holds no count
+    "total_header": Option(parse_header_name, ""),  # a header holding the count: X-Total-Count
+    "query": Option(parse_query, ""),  # fixed parameters sent with every request
+    "max_url_length": Option(parse_positive_int, "8000"),  # longer: filters left to PostgreSQL
     "page_size": Option(parse_positive_int, "1000"),
     "pushdown": Option(parse_bool, "true"),
     "use_remote_estimate": Option(parse_bool, "true"),  # the planner's count: a limit=0 request
@@ -334,7 +360,7 @@ COLUMN_OPTIONS = {
     "filters": Option(parse_filters, ""),
     "sortable": Option(parse_bool, "false"),
     "null_order": Option(choice(*NULL_ORDERS), ABSENT),  # ABSENT: the table's null_order
-    "collation": Option(parse_text, ""),  # the column's COLLATE; '': the database default
+    "collation": Option(parse_text, ""),  # the column's COLLATE, 'default'; '': not declared
 }
 
 
@@ -345,7 +371,7 @@ class ColumnConfig:
     filters: frozenset  # operators (see pushdown.OPERATORS) the service evaluates for it
     sortable: bool
     null_order: str     # where the service puts NULLs in a sort: one of pushdown.NULL_ORDERS
-    collation: str      # the collation the column is declared with; '': the database default
+    collation: str      # the collation the column is declared with ('default'); '': not said
     kind: str           # types.INTEGER, TEXT, ...
     type_name: str      # the base type's name, e.g. "integer"
     width: int
@@ -392,6 +418,22 @@ class TableConfig:
     columns: dict       # column name -> ColumnConfig, in table order
     rate_limit: tuple = None  # (requests, per seconds) shared by the cluster's backends, or None
     use_remote_estimate: bool = True  # planning asks the service's count (offset style)
+    total_header: str = ""  # the response header holding the count; "" when none
+    query: tuple = ()       # fixed (name, value) parameters, part of every endpoint
+    max_url_length: int = 8000  # characters a request URL may have before filters are dropped
+    count_given: bool = False  # total_key or total_header was set, not left at its default
+
+    @property
+    def counted(self):
+        """True when a count request can be trusted to find the number of matching records.
+
+        The offset style reads total_key's default ("total"); the others only
+        a count their options name (total_header or total_key set), so that a
+        table of theirs that never said where its count is does not fail.
+        """
+        if not (self.total_header or self.total_key) or not self.limit_param:
+            return False
+        return self.pagination == "offset" or (self.count_given and self.pagination != "none")
 
 
 def parse_table(options, columns, defaults=None, column_defaults=None):
@@ -400,7 +442,9 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
     ``defaults`` and ``column_defaults`` (column name -> options) are a
     subclass's own defaults; the user's options override them.
     """
-    values = parse_all(TABLE_OPTIONS, dict(defaults or {}, **options))
+    table_options = dict(defaults or {}, **options)
+    values = parse_all(TABLE_OPTIONS, table_options)
+    count_given = "total_key" in table_options or "total_header" in table_options
     style = filter_style(values)
     null_order = values.pop("null_order")
     parsed_columns = {}
@@ -409,7 +453,7 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
         given.update(definition.options)
         parsed_columns[name] = parse_column(name, definition, given, style, null_order)
     url, path = values.pop("url"), values["path"]
-    endpoint_url = endpoint(url, path)
+    endpoint_url = build_url(endpoint(url, path), list(values["query"]))
     where = origin(endpoint_url)
     if where is None:
         raise OptionError('options "url" and "path" do not make a valid URL: %s'
@@ -428,9 +472,13 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
         values["records_path"] = values["records_key"]
     sort = SortStyle(values.pop("sort_style"), values.pop("sort_param"),
                      values.pop("direction_param"), values.pop("max_sort_keys"))
-    if sort.style == "separate" and sort.param and not sort.direction_param:
-        raise OptionError('option "sort_style" separate needs the option "direction_param" '
-                          "(the parameter of the directions, such as _order)")
+    if sort.style in ("separate", "direction") and sort.param and not sort.direction_param:
+        raise OptionError('option "sort_style" %s needs the option "direction_param" (%s)'
+                          % (sort.style, "the parameter of the directions, such as _order"
+                             if sort.style == "separate" else
+                             "the parameter of a descending sort, such as _sort_desc"))
+    if sort.style == "direction":
+        sort = sort._replace(max_keys=1)  # one parameter names one column
     if values["pagination"] == "offset" and not (values["limit_param"] and values["offset_param"]):
         raise OptionError('option "pagination" offset needs the options "limit_param" and '
                           '"offset_param"')
@@ -440,11 +488,30 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
     headers = dict(extra, **credentials.headers)
     stats_name = values.pop("table_name") or redact(endpoint_url)
     del values["openapi"]
+    check_query(values["query"], values, sort, parsed_columns)
     return TableConfig(
         endpoint=endpoint_url, url=url, placeholders=named,
-        collection_endpoint=endpoint(url, collection) if collection else "",
+        collection_endpoint=build_url(endpoint(url, collection), list(values["query"]))
+        if collection else "",
         single=bool(named) if single is None else single, sort=sort, headers=headers,
-        stats_name=stats_name, credentials=credentials, columns=parsed_columns, **values)
+        stats_name=stats_name, credentials=credentials, columns=parsed_columns,
+        count_given=count_given, **values)
+
+
+def check_query(query, values, sort, columns):
+    """OptionError when a fixed parameter (the query option) has a name the wrapper also sends.
+
+    The service would get both values, and what it makes of that (the first,
+    the last, either) is not known.
+    """
+    sent = {values[name] for name in ("limit_param", "offset_param", "page_param", "cursor_param",
+                                      "fields_param")}
+    sent.update((sort.param, sort.direction_param))
+    sent.update(param.name for column in columns.values() for param in column.params.values())
+    for name, _ in query:
+        if name in sent:
+            raise OptionError('option "query" sets the parameter "%s", which the wrapper sends '
+                              "itself (a filter, sort or paging parameter)" % name)
 
 
 def filter_style(values):

@@ -18,8 +18,10 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 from . import like, values
+from .multicorn_compat import multicorn2_behaviour
 from .records import WHOLE_RECORD, keys_of
 from .types import INTEGER, NUMBER, TEXT
+from .urls import build_url
 
 # The operators a column's ``filters`` option may list.
 OPERATORS = ("eq", "in", "lt", "le", "gt", "ge", "like", "ilike")
@@ -56,7 +58,9 @@ FILTER_STYLES = tuple(STYLE_WORDS)
 #   dash      order=a,-b
 #   dot       order=a.asc,b.desc
 #   separate  _sort=a,b&_order=asc,desc  (the second parameter is direction_param)
-SORT_STYLES = ("dash", "dot", "separate")
+#   direction _sort=a or _sort_desc=a: one column, the parameter says the direction
+#             (sort_param ascending, direction_param descending), as Datasette
+SORT_STYLES = ("dash", "dot", "separate", "direction")
 
 # Where a service puts NULLs when it sorts (the null_order option), in
 # PostgreSQL's terms: as if larger than any value (PostgreSQL's default: last
@@ -192,13 +196,17 @@ def effective_collation(column, name, default_collation):
     """The collation a comparison or sort on ``column`` uses, by name ('' when not known).
 
     ``name`` is the qual's ``collation`` attribute (UNKNOWN when the host gives
-    none) or a SortKey's ``collate`` (None: the column's own). Then the
-    column's ``collation`` option says it; ``default`` (and a column without
-    the option) means the database's default collation, which PostgreSQL does
-    not tell the wrapper: the ``default_collation`` option does.
+    none, as Multicorn2) or a SortKey's ``collate`` (None: the database's
+    default under the engine; under Multicorn2 also a column's own COLLATE).
+    Where the host does not say, the column's ``collation`` option does ('':
+    not declared, so not known). ``default`` means the database's default
+    collation, which PostgreSQL does not tell the wrapper: the
+    ``default_collation`` option does.
     """
-    if name is UNKNOWN or name is None:
-        name = column.collation or "default"
+    if name is UNKNOWN or (name is None and multicorn2_behaviour()):
+        name = column.collation
+    elif name is None:
+        name = "default"
     return default_collation if name == "default" else name
 
 
@@ -385,6 +393,8 @@ def order_params(sortkeys, columns, sort=DEFAULT_SORT):
     if sort.style == "dot":
         return [(sort.param, ",".join(field + (".desc" if down else ".asc")
                                       for field, down in zip(fields, descending)))]
+    if sort.style == "direction":
+        return [(sort.direction_param if descending[0] else sort.param, fields[0])]
     if sort.style == "separate":
         return [(sort.param, ",".join(fields)),
                 (sort.direction_param, ",".join("desc" if down else "asc" for down in descending))]
@@ -416,13 +426,50 @@ def scan_params(table, quals, names, sortkeys=None):
     if filters is None:
         return None
     fields = fields_params(names, table.columns, table.fields_param) if table.fields_param else []
-    return filters + fields + order_params(sortkeys, table.columns, table.sort)
+    others = fields + order_params(sortkeys, table.columns, table.sort)
+    return within_url_length(table, filters, others) + others
 
 
 def count_params(table, quals):
-    """Parameters asking only for the number of matching records; None when none can match."""
+    """Parameters asking only for the number of matching records; None when none can match.
+
+    The offset style asks for 0 records; the others for 1 (a page size of 0
+    is not something every service accepts).
+    """
     filters = filter_params(quals, table.columns, table.default_collation) if table.pushdown else []
-    return None if filters is None else filters + [(table.limit_param, "0")]
+    if filters is None:
+        return None
+    size = [(table.limit_param, "0" if table.pagination == "offset" else "1")]
+    return within_url_length(table, filters, size) + size
+
+
+# Room left in a URL for what paging adds (limit, offset, page, cursor) and a filled path.
+PAGING_ROOM = 200
+
+
+def within_url_length(table, filters, others):
+    """``filters`` without the parameters that would make a URL longer than ``max_url_length``.
+
+    The longest filter (all pairs of one parameter name, such as a long IN
+    list) is left out first, then the next: a filter left out is evaluated by
+    PostgreSQL's re-check, so the result is wider, never wrong, and no
+    request is too long for the service (json-server answers HTTP 431 past
+    16 KB). ``others`` (sort, fields, page size) are always sent.
+    """
+    def length(pairs):
+        return len(build_url(table.endpoint, pairs + list(table.credentials.params)))
+    limit = table.max_url_length - PAGING_ROOM
+    if length(filters + others) <= limit:
+        return filters
+    sizes = {}
+    for name, value in filters:
+        sizes[name] = sizes.get(name, 0) + len(build_url("", [(name, value)]))
+    kept = list(filters)
+    for name in sorted(sizes, key=sizes.get, reverse=True):
+        kept = [pair for pair in kept if pair[0] != name]
+        if length(kept + others) <= limit:
+            break
+    return kept
 
 
 def template_values(quals, names, columns):

@@ -8,18 +8,29 @@ schemas of IMPORT FOREIGN SCHEMA come from openapi.py.
 import time
 from itertools import chain, islice, repeat
 
-from . import http, openapi
+from . import openapi
 from .errors import FdwError, report, reported, reports_errors
 from .multicorn_compat import ForeignDataWrapper, multicorn2_behaviour
 from .options import SERVER_OPTIONS, USER_MAPPING_OPTIONS, parse_table
-from .pagination import STYLES, fetch_pages
+from .pagination import STYLES, fetch_count, fetch_pages
 from .pushdown import (FIRST_PAGE, GROWTH, WHOLE_RESULT, count_params, scan_params, sortable_prefix,
                        template_values)
 from .types import row_builder
-from .urls import endpoint, fill_template, redact, request_url
+from .urls import build_url, endpoint, fill_template, redact, request_url
 
 EMPTY_ROW = {}
 UNCOUNTED_ROWS = 1000  # the planner's estimate where the service gives no count
+
+
+def shape_of(quals, placeholders=()):
+    """What a row estimate may be shared by: each qual's column, operator and whether it is a list.
+
+    Values are left out, except those that fill a path placeholder (another
+    path is another collection).
+    """
+    return tuple(sorted((qual.field_name, str(qual.operator), isinstance(qual.value, (list, tuple)),
+                         repr(qual.value) if qual.field_name in placeholders else "")
+                        for qual in quals))
 
 
 class RestFDW(ForeignDataWrapper):
@@ -43,6 +54,7 @@ class RestFDW(ForeignDataWrapper):
         self.table = parse_table(options, columns, self.default_options,
                                  self.default_column_options)
         self._sizes = {}  # tuple(params) -> (monotonic time, count)
+        self._shapes = {}  # shape_of(quals) -> (monotonic time, count of the latest such query)
 
     @classmethod
     def import_schema(cls, schema, srv_options, options, restriction_type, restricts):
@@ -57,7 +69,13 @@ class RestFDW(ForeignDataWrapper):
     def get_rel_size(self, quals, columns):
         """(matching rows, row width): the count comes from the service, one limit=0 request.
 
-        Only the offset style has a count to ask for, and only with the
+        A query whose quals have the shape of one counted before (the same
+        columns and operators, other values: ``WHERE id = 42`` after
+        ``WHERE id = 7``) is estimated at that count, without a request, so
+        a lookup of a new value is one request, the data's.
+
+        Every paging style whose answers report a count (total_header or
+        total_key) and take a page size asks for it, with the
         use_remote_estimate option on; a request for one record counts as one
         row, anything else as UNCOUNTED_ROWS.
         """
@@ -66,26 +84,39 @@ class RestFDW(ForeignDataWrapper):
         target = self.target(quals)
         if target is not None and target[1]:
             return (1, width)
-        if target is None or self.table.pagination != "offset" \
-                or not self.table.use_remote_estimate:
+        if target is None or not self.table.counted or not self.table.use_remote_estimate:
             return (UNCOUNTED_ROWS, width)
         params = count_params(self.table, quals)
-        return (0 if params is None else self.count(params, target[0]), width)
+        if params is None:
+            return (0, width)
+        estimate = self.known_count(params)
+        if estimate is None:
+            estimate = self.fresh(self._shapes.get(shape_of(quals, self.table.placeholders)))
+        return (self.count(params, target[0], quals) if estimate is None else estimate, width)
 
-    def count(self, params, base=None):
-        """The service's count for ``params``, remembered for size_cache_seconds."""
+    def count(self, params, base=None, quals=()):
+        """The service's count for ``params``, remembered for size_cache_seconds.
+
+        It is remembered for the shape of ``quals`` too (shape_of): a later
+        query of the same shape with other values is estimated from it,
+        without a request of its own.
+        """
         cached = self.known_count(params)
         if cached is None:
-            cached = http.fetch_total(self.table, params, base)
+            cached = fetch_count(self.table, params, base)
             self._sizes[tuple(params)] = (time.monotonic(), cached)
+            self._shapes[shape_of(quals, self.table.placeholders)] = (time.monotonic(), cached)
         return cached
 
-    def known_count(self, params):
-        """The count planning fetched for ``params``, if still fresh; None otherwise."""
-        cached = self._sizes.get(tuple(params))
+    def fresh(self, cached):
+        """The count of a (monotonic time, count) pair still within size_cache_seconds, or None."""
         if cached is None or time.monotonic() - cached[0] > self.size_cache_seconds:
             return None
         return cached[1]
+
+    def known_count(self, params):
+        """The count planning fetched for ``params``, if still fresh; None otherwise."""
+        return self.fresh(self._sizes.get(tuple(params)))
 
     def first_page(self, quals):
         """The whole result in one request when planning counted it small, else the default."""
@@ -126,7 +157,7 @@ class RestFDW(ForeignDataWrapper):
             path = fill_template(table.path, template_values(quals, table.placeholders,
                                                              table.columns))
             if path is not None:
-                return endpoint(table.url, path), table.single
+                return build_url(endpoint(table.url, path), list(table.query)), table.single
         if table.collection_endpoint:
             return table.collection_endpoint, False
         return None
@@ -139,14 +170,14 @@ class RestFDW(ForeignDataWrapper):
                              "option to the path that lists every record.")
 
     def wanted(self, columns):
-        """The columns a scan returns: every one when Multicorn2 gives none.
+        """The columns a scan returns: every one under Multicorn2's behaviour.
 
-        Multicorn2 gives no columns both for ``count(*)`` and for a whole-row
-        reference (``SELECT t FROM t``), which needs them all.
+        Multicorn2 leaves a whole-row reference (``SELECT t FROM t``,
+        ``row_to_json(t)``) out of ``columns``: it gives none for it, as for
+        ``count(*)``, or only the columns of the WHERE clause. The scan cannot
+        tell, so there every column is fetched and returned.
         """
-        if not columns and multicorn2_behaviour():
-            return set(self.table.columns)
-        return set(columns)
+        return set(self.table.columns) if multicorn2_behaviour() else set(columns)
 
     def plan_scan(self, quals, columns, sortkeys):
         """(params, count_only) of a scan; params is None when no row can match.
@@ -154,7 +185,7 @@ class RestFDW(ForeignDataWrapper):
         count_only: PostgreSQL wants no column at all (``SELECT count(*)``
         without WHERE), so one limit=0 request for the total is enough.
         """
-        if self.table.pushdown and not columns and not quals and self.table.pagination == "offset":
+        if self.table.pushdown and not columns and not quals and self.table.counted:
             return count_params(self.table, []), True
         return scan_params(self.table, quals, columns, sortkeys), False
 
@@ -176,7 +207,7 @@ class RestFDW(ForeignDataWrapper):
             records = islice(chain.from_iterable(reported(pages, self.table)), offset or 0,
                              None if limit is None else (offset or 0) + limit)
         elif count_only:
-            rows = max(0, http.fetch_total(self.table, params, base) - (offset or 0))
+            rows = max(0, fetch_count(self.table, params, base) - (offset or 0))
             return repeat(EMPTY_ROW, rows if limit is None else min(rows, limit))
         else:
             pages = fetch_pages(self.table, params, offset, limit, columns, self.first_page(quals),

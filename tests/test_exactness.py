@@ -821,3 +821,24 @@ def test_the_glob_sent_is_the_like_itself(pattern, value):
         return
     assert glob_matches(pieces, value) == like_matches(pattern, value)
 
+
+
+# --- under the engine's Multicorn2 stand-in ---------------------------------------------------------
+
+@pytest.mark.parametrize("sql", [
+    "SELECT row_to_json(r)::text FROM exact.%s r WHERE id < 4 ORDER BY id",
+    "SELECT r::text FROM exact.%s r WHERE stars > 1000 ORDER BY id",
+    "SELECT count(*) FROM exact.%s WHERE language = 'Go'",
+    "SELECT id, language FROM exact.%s ORDER BY language DESC, id LIMIT 5",
+])
+def test_the_same_rows_under_multicorn2_behaviour(db, exact, sql):
+    """Multicorn2 leaves whole-row references out of columns and offers LIMIT past filters."""
+    db.rows("SELECT id FROM exact.repos WHERE id = 1")  # loads the engine and its settings
+    if db.value("SELECT current_setting('restcorn.multicorn2_behaviour', true)") is None:
+        pytest.skip("the engine has no Multicorn2 stand-in")
+    local = db.rows(sql % "local_repos")
+    db.execute("SET restcorn.multicorn2_behaviour = on")
+    try:
+        assert db.rows(sql % "repos") == local
+    finally:
+        db.execute("RESET restcorn.multicorn2_behaviour")

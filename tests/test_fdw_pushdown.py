@@ -36,7 +36,8 @@ DICT = table({"null_order": "larger"},
              note=("text", {}))
 DICT_C = table({"default_collation": "C", "null_order": "larger"},
                id=("integer", {"filters": ALL_OPS, "sortable": "true"}),
-               word=("character varying", {"filters": ALL_OPS, "sortable": "true"}))
+               word=("character varying", {"filters": ALL_OPS, "sortable": "true",
+                                           "collation": "default"}))
 
 
 def params(*quals, config=DICT):
