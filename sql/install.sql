@@ -22,18 +22,20 @@ DECLARE
   wrapper_extension text;
   url text := nullif(current_setting('restcorn_install.url'), '');
 BEGIN
-  -- Real Multicorn2 when the server has it, else the restcorn engine. One
-  -- already created in this database wins, so a re-run never switches over.
+  -- The restcorn engine when the server has it (exact LIMIT pushdown,
+  -- cancellation while waiting on the service, exact qual values), else real
+  -- Multicorn2. One already created in this database wins, so a re-run never
+  -- switches over.
   SELECT name INTO wrapper_extension
     FROM pg_available_extensions
    WHERE name IN ('multicorn', 'restcorn')
-   ORDER BY installed_version IS NOT NULL DESC, name = 'multicorn' DESC
+   ORDER BY installed_version IS NOT NULL DESC, name = 'restcorn' DESC
    LIMIT 1;
   IF wrapper_extension IS NULL THEN
     RAISE EXCEPTION 'neither the multicorn nor the restcorn extension is available on this server'
-      USING HINT = 'Install Multicorn2 (Debian/Ubuntu: apt-get install postgresql-15-python3-multicorn, '
-                || 'and the fdw package into the Python it embeds), or build and install the restcorn '
-                || 'engine (make engine).';
+      USING HINT = 'Build and install the restcorn engine (make engine), or install Multicorn2 '
+                || '(Debian/Ubuntu: apt-get install postgresql-15-python3-multicorn, and the fdw '
+                || 'package into the Python it embeds).';
   END IF;
   -- The extension of that name provides a foreign data wrapper of the same name.
   EXECUTE format('CREATE EXTENSION IF NOT EXISTS %I', wrapper_extension);

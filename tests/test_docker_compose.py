@@ -80,16 +80,23 @@ def test_api_image_serves_the_word_list_on_9999(compose):
     assert '"mock_service"' in cmd and '"0.0.0.0"' in cmd and '"9999"' in cmd
 
 
-def test_db_image_has_multicorn_pg_cron_and_the_wrappers(compose):
+def test_db_image_has_the_engine_multicorn_pg_cron_and_the_wrappers(compose):
     path = dockerfile_of(compose["services"]["db"])
     steps = instructions(path)
     assert steps[0] == ("FROM", "postgres:15")
     run = " ".join(arguments for instruction, arguments in steps if instruction == "RUN")
-    for package in ("postgresql-15-python3-multicorn", "postgresql-15-cron", "python3-requests"):
+    for package in ("postgresql-15-python3-multicorn", "postgresql-15-cron", "python3-requests",
+                    "python3-dev", "postgresql-server-dev-15"):
         assert package in run.split()
     assert "pip install --break-system-packages" in run
     copied = {source for sources, _ in copies(path) for source in sources}
-    assert {"setup.py", "fdw", "sql"} <= copied
+    assert {"setup.py", "fdw", "sql", "engine"} <= copied
+    # The engine is built against the Python the server embeds, and installed.
+    engine_dir = dict((sources[0], destination) for sources, destination in copies(path))["engine"]
+    assert "make -C %s with_llvm=no PYTHON=/usr/bin/python3 install" % engine_dir in run
+    # ... before the setup scripts, which pick it when both hosts are there.
+    order = [arguments.split()[0] for instruction, arguments in steps if instruction == "COPY"]
+    assert order.index("engine") < order.index("sql")
 
 
 def test_pg_cron_is_preloaded_for_the_setup_database(compose):

@@ -88,7 +88,7 @@ def db(dsn):
 def test_install_creates_one_server_and_table(db, service, words):
     available = [row[0] for row in db.execute(
         "SELECT name FROM pg_available_extensions WHERE name IN ('multicorn', 'restcorn')")]
-    expected_fdw = "multicorn" if "multicorn" in available else "restcorn"
+    expected_fdw = "restcorn" if "restcorn" in available else "multicorn"
     assert db.execute("SELECT fdwname, srvoptions FROM pg_foreign_server s "
                       "JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw "
                       "WHERE srvname = 'dictionary_srv'").fetchall() == [
@@ -113,6 +113,46 @@ def test_install_keeps_the_server_url_in_sync(db, dsn, service):
     finally:
         psql(dsn, "install.sql", url=service.url)
     assert server_url(db) == service.url
+
+
+def test_install_picks_the_engine_when_both_hosts_are_available(cluster, service):
+    """With Multicorn2 installed beside the engine, install.sql still picks the engine.
+
+    Multicorn2 cannot be installed here, so its extension is stood in for by
+    a control file of that name (only its availability is read), removed
+    afterwards; a machine with the real one is left untouched (skipped).
+    """
+    sharedir = subprocess.run([os.path.join(pg_bindir(), "pg_config"), "--sharedir"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    control = os.path.join(sharedir, "extension", "multicorn.control")
+    script = os.path.join(sharedir, "extension", "multicorn--0.0.sql")
+    if os.path.exists(control):
+        pytest.skip("a multicorn extension is installed here; not standing in for it")
+    name = DATABASE + "_both"
+    with open(control, "w") as f:
+        f.write("comment = 'stand-in: only its availability is read'\n"
+                "default_version = '0.0'\nrelocatable = true\n")
+    with open(script, "w") as f:
+        f.write("CREATE FOREIGN DATA WRAPPER multicorn;\n")
+    try:
+        with connect(cluster.dsn()) as admin:
+            admin.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+            admin.execute("CREATE DATABASE %s" % name)
+            try:
+                with connect(cluster.dsn(name)) as conn:
+                    assert value(conn, "SELECT count(*) FROM pg_available_extensions "
+                                       "WHERE name IN ('multicorn', 'restcorn')") == 2
+                psql(cluster.dsn(name), "install.sql", url=service.url)
+                with connect(cluster.dsn(name)) as conn:
+                    assert value(conn, "SELECT fdwname FROM pg_foreign_server s "
+                                       "JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw "
+                                       "WHERE srvname = 'dictionary_srv'") == "restcorn"
+                    assert value(conn, "SELECT word FROM dictionary WHERE id = 42") is not None
+            finally:
+                admin.execute("DROP DATABASE %s WITH (FORCE)" % name)
+    finally:
+        os.remove(control)
+        os.remove(script)
 
 
 def test_install_without_url_uses_the_default_address(cluster):
