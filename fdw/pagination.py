@@ -31,7 +31,7 @@ from collections import namedtuple
 
 from . import stats, types
 from .errors import FdwError, excerpt
-from .http import check_page, get_answer, is_count, records_of, show
+from .http import NO_CONTENT, check_page, get_answer, is_count, records_of, show
 from .pushdown import FIRST_PAGE, GROWTH, page_params
 from .records import find, keys_of
 from .urls import follow, origin, request_url
@@ -44,9 +44,41 @@ REPEAT_CHECK = 100  # the records of a page compared to tell pages apart
 
 
 def total_of(table, answer):
-    """The match count an answer reports under ``total_key``, or None."""
+    """The match count an answer reports, or None.
+
+    From the ``total_header`` header (X-Total-Count) when that option is
+    set, else under ``total_key`` in the body ('' for neither: no count).
+    """
+    if table.total_header:
+        text = answer.headers.get(table.total_header)
+        text = text.strip() if isinstance(text, str) else ""
+        return int(text) if text and text.isascii() and text.isdigit() else None
+    if not table.total_key or answer.body is NO_CONTENT:
+        return None
     total = find(answer.body, keys_of(table.total_key))
     return total if is_count(total) else None
+
+
+def fetch_count(table, params, base=None):
+    """The number of records the service reports for ``params`` (count_params), at ``base``.
+
+    FdwError when the answer reports none where total_header or total_key says.
+    """
+    url = request_url(table, params, base)
+    answer = get_answer(table, url)
+    if answer.body is NO_CONTENT:
+        return 0
+    records_of(table, answer.body, url)
+    total = total_of(table, answer)
+    if total is None:
+        where = ("no %s header" % table.total_header if table.total_header
+                 else 'no count under "%s"' % table.total_key)
+        raise FdwError("the answer of %s has %s" % (show(table, url), where),
+                       hint="Set the total_header option (such as X-Total-Count) or total_key "
+                            "to where the service gives the number of matches, or both to '' "
+                            "when it gives none.",
+                       detail=excerpt(repr(answer.body)))
+    return total
 
 
 class Offset:

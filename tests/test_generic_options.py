@@ -67,7 +67,7 @@ def test_path_templates():
     ({"pagination": "pages"}, ONE, 'option "pagination" must be offset, page, cursor, next_url, '
                                    'link or none, got "pages"'),
     ({"filter_style": "postgrest"}, ONE, 'option "filter_style" must be suffix or prefix_op'),
-    ({"sort_style": "plus"}, ONE, 'option "sort_style" must be dash, dot or separate'),
+    ({"sort_style": "plus"}, ONE, 'option "sort_style" must be dash, dot, separate or direction'),
     ({"sort_style": "separate", "sort_param": "_sort"}, ONE,
      'option "sort_style" separate needs the option "direction_param"'),
     ({"in_style": "comma"}, ONE, 'option "in_style" must be repeat or join'),
