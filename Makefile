@@ -15,7 +15,7 @@ PG_VERSIONS := 16 18
 VERSION_TESTS := $(wildcard tests/test_engine*.py) tests/test_dictionary.py \
 	tests/test_sql_scripts.py tests/test_pg_dump.py tests/test_versions.py
 
-.PHONY: all deps venv engine engine-versions test test-versions fuzz demo bench clean
+.PHONY: all deps venv engine engine-versions json-server test test-versions fuzz demo bench clean
 
 all: engine venv
 
@@ -40,7 +40,11 @@ engine: deps
 engine-versions: deps venv
 	$(PY) -m tools.pgversions setup 15 $(PG_VERSIONS)
 
-test: engine venv engine-versions
+# json-server 0.17.4 from npm into .json-server/ (git-ignored), for tests/test_json_server.py.
+json-server:
+	@tools/install-json-server.sh
+
+test: engine venv engine-versions json-server
 	$(PY) -m pytest -q tests
 	$(MAKE) --no-print-directory test-versions
 
