@@ -1,8 +1,9 @@
 """Talking to the service: one keep-alive connection pool per backend, lazy paging, clear errors.
 
-Requests go through urllib3 (the transport under ``requests``) directly: a
-round trip costs about half as much, and most pushed-down queries are one
-round trip.
+Requests go through the standard library's http.client (transport.py), with
+less work per request than urllib3 or ``requests`` (which import in tens of
+milliseconds and re-parse every URL): most pushed-down queries are one
+round trip, so that work is much of their time.
 
 Connections come from transport.py, whose sockets wait in slices: each
 request ends within ``request_timeout`` (a total deadline, whatever the
@@ -36,10 +37,6 @@ import sys
 from collections import namedtuple
 from decimal import Decimal
 
-import urllib3
-from urllib3.exceptions import (ConnectTimeoutError, DecodeError, HTTPError, NewConnectionError,
-                                ProtocolError, ReadTimeoutError)
-
 from . import cache, ratelimit, stats, transport
 from .auth import mask
 from .errors import FdwError, excerpt
@@ -57,15 +54,6 @@ NO_CONTENT = "no content"  # the body of a 204 No Content answer: no records, a 
 SERVICE_HINT = "Check the url option and that the service is running."
 READ_CHUNK = 256 * 1024
 ERROR_BODY_BYTES = 64 * 1024  # enough of an error answer to quote from
-
-
-def pool():
-    """The backend's connection pool (transport.py): keep-alive, no cookies, no redirects.
-
-    One backend serves tables with different credentials, so nothing is kept
-    between requests but the connections; retry.py decides about retries.
-    """
-    return transport.pool()
 
 
 def show(table, url):
@@ -117,12 +105,9 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
     counters.requests += 1
     with transport.deadline(table.request_timeout):
         try:
-            connection = pool().connection_from_host(target.host, target.port, target.scheme)
-            response = connection.urlopen(
-                "GET", target.target, headers=headers, redirect=False, preload_content=False,
-                retries=False, assert_same_host=False,
-                timeout=urllib3.Timeout(connect=table.connect_timeout, read=table.read_timeout))
-        except HTTPError as error:
+            response = transport.get(target.scheme, target.host, target.port, target.target,
+                                     headers, table.connect_timeout, table.read_timeout)
+        except transport.TransportError as error:
             raise transport_error(table, url, error) from None
         try:
             if response.status == 304 and etag is not None:
@@ -134,7 +119,7 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
             body, size = decode_answer(table, url, response, counters)
             return Answer(body, response.headers, url, size)
         finally:
-            response.release_conn()
+            response.release()
 
 
 def destination(table, url):
@@ -272,12 +257,12 @@ def read_body(table, url, response):
             if len(body) + len(chunk) > limit:
                 raise too_large(table, url, "sent more than %d bytes" % limit)
             body += chunk
-    except DecodeError as error:
+    except transport.ContentDecodingError as error:
         raise FdwError("the answer of %s is not valid %s data (Content-Encoding)"
                        % (show(table, url), response.headers.get("Content-Encoding", "compressed")),
                        hint="The service sent a corrupt compressed body; check the service.",
                        detail=transport_detail(error)) from None
-    except HTTPError as error:
+    except transport.TransportError as error:
         raise transport_error(table, url, error, while_reading=True) from None
     return body
 
@@ -313,7 +298,7 @@ def read_error_text(response):
             size += len(chunk)
             if size >= ERROR_BODY_BYTES:
                 break
-    except HTTPError:
+    except transport.TransportError:
         pass
     return b"".join(chunks)[:ERROR_BODY_BYTES].decode("utf-8", errors="replace")
 
@@ -326,7 +311,7 @@ def too_large(table, url, what):
 
 
 def transport_error(table, url, error, while_reading=False):
-    """The FdwError for a urllib3 exception: a timeout, or a connection that failed or broke."""
+    """The FdwError for a transport.TransportError: a timeout, or a connection that failed or broke."""
     detail = transport_detail(error)
     if transport.expired():
         return FdwError("no complete answer from %s within request_timeout (%g s)"
@@ -334,12 +319,12 @@ def transport_error(table, url, error, while_reading=False):
                         hint="The service is too slow or sends its answer too slowly: "
                              "raise the request_timeout option, or ask for smaller pages.",
                         detail=detail)
-    if isinstance(error, ReadTimeoutError):
+    if isinstance(error, transport.ReadTimeout):
         return FdwError("no answer from %s within the time allowed (read_timeout %g s)"
                         % (show(table, url), table.read_timeout),
                         hint="Check that the service is running, or raise the read_timeout option.",
                         detail=detail)
-    if isinstance(error, ConnectTimeoutError) and not isinstance(error, NewConnectionError):
+    if isinstance(error, transport.ConnectTimeout):
         return Retryable("could not connect to %s within connect_timeout %g s"
                          % (show(table, url), table.connect_timeout),
                          hint=SERVICE_HINT, detail=detail)
@@ -349,23 +334,16 @@ def transport_error(table, url, error, while_reading=False):
                          hint="The service or the network dropped the connection: try again, "
                               "or raise the retries option.",
                          detail=detail)
-    if isinstance(error, (NewConnectionError, ProtocolError)):
+    if isinstance(error, (transport.ConnectError, transport.ConnectionBroken)):
         return Retryable("could not reach %s" % show(table, url), hint=SERVICE_HINT, detail=detail)
     return FdwError("could not send a request to %s" % show(table, url),
                     hint=SERVICE_HINT, detail=detail)
 
 
 def transport_detail(error):
-    """The root cause of a urllib3 error ("... Connection refused"), not its wrapping."""
-    cause = error
-    while getattr(cause, "reason", None) is not None and cause.reason is not cause:
-        cause = cause.reason
-    arguments = getattr(cause, "args", ())
-    if len(arguments) > 1 and isinstance(arguments[0], str):  # ("Connection broken: ...", cause)
-        cause = arguments[-1] if isinstance(arguments[-1], BaseException) else arguments[0]
-    text = str(cause)
-    # "<urllib3.connection.HTTPConnection object at 0x...>: Failed to ..." -> "Failed to ..."
-    return excerpt(text.split(">: ", 1)[-1])
+    """The root cause of a transport error ("[Errno 111] Connection refused"), not its wrapping."""
+    cause = getattr(error, "reason", error)
+    return excerpt(str(cause) or type(cause).__name__)
 
 
 def status_hint(status_code):

@@ -1,8 +1,9 @@
-"""The backend's connection pool, whose sockets wait in slices: deadlines, stalls and cancels.
+"""The backend's keep-alive HTTP connections (the standard library's http.client), whose sockets
+wait in slices: deadlines, stalls and cancels.
 
-urllib3 gives each socket operation one timeout, so a service sending a
-byte a second, or endless ``100 Continue`` lines, never times out, and a
-host that does not deliver cancels into Python (Multicorn2) cannot stop a
+A socket operation has one timeout of its own, so a service sending a
+byte a second, or endless ``100 Continue`` lines, would never time out, and a
+host that does not deliver cancels into Python (Multicorn2) could not stop a
 wait. Here every connection's socket is wrapped so that each wait for the
 service is cut into slices of at most interrupts.SLICE seconds, and between
 slices:
@@ -12,21 +13,55 @@ slices:
   operation fails with a socket timeout, which http.py reports as such;
 * with no byte for the operation's own timeout (``read_timeout``), likewise.
 
-The pool keeps no cookies, follows no redirects and retries nothing itself.
+``get`` sends one GET and gives a Response whose body is read in chunks,
+decompressed (gzip, deflate) as it arrives. Nothing is kept between requests
+but the connections: no cookies, no redirects followed, no retries (retry.py
+decides). Failures are TransportError subclasses, each holding its cause.
 """
 import contextlib
+import http.client
 import io
+import select
 import socket
 import time
-
-import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+import zlib
 
 from . import interrupts
 
-_pool = None
+MAX_CONNECTIONS = 16  # kept alive at once, one per (scheme, host, port)
+DECODED_CHUNK = 256 * 1024  # the most bytes one decompression step gives
+USER_AGENT = "restcorn"  # sent unless the headers option names one (some services require one)
+
+_connections = {}  # (scheme, host, port) -> an idle HTTPConnection, oldest first
 _deadline = None  # time.monotonic() by which the current request must be done, or None
+
+
+class TransportError(Exception):
+    """A request that failed below HTTP; ``reason`` is the exception that caused it."""
+
+    def __init__(self, reason):
+        super().__init__(str(reason) or type(reason).__name__)
+        self.reason = reason
+
+
+class ConnectError(TransportError):
+    """No connection could be made (refused, unknown host, TLS handshake failed)."""
+
+
+class ConnectTimeout(TransportError):
+    """No connection within the connect timeout."""
+
+
+class ReadTimeout(TransportError):
+    """No byte from the service within the read timeout (or the request's deadline)."""
+
+
+class ConnectionBroken(TransportError):
+    """The connection closed or broke, or the service's answer is not HTTP."""
+
+
+class ContentDecodingError(TransportError):
+    """The body is not valid data of its Content-Encoding."""
 
 
 @contextlib.contextmanager
@@ -50,7 +85,7 @@ class SlicedSocket:
 
     def __init__(self, sock):
         self._sock = sock
-        self._timeout = sock.gettimeout()  # the timeout urllib3 asks for, per operation
+        self._timeout = sock.gettimeout()  # the timeout asked for, per operation
 
     def __getattr__(self, name):
         return getattr(self._sock, name)
@@ -103,34 +138,208 @@ class SlicedSocket:
                 continue
 
 
-class SlicedHTTPConnection(HTTPConnection):
+class SlicedHTTPConnection(http.client.HTTPConnection):
     def connect(self):
         super().connect()
         self.sock = SlicedSocket(self.sock)
 
 
-class SlicedHTTPSConnection(HTTPSConnection):
+class SlicedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self):
-        super().connect()
+        super().connect()  # the TLS handshake too, certificate and host name verified
         self.sock = SlicedSocket(self.sock)
 
 
-class SlicedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = SlicedHTTPConnection
+CONNECTION_CLASSES = {"http": SlicedHTTPConnection, "https": SlicedHTTPSConnection}
 
 
-class SlicedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = SlicedHTTPSConnection
+def dropped(connection):
+    """True when an idle kept-alive connection was closed by the service (or has stray bytes)."""
+    sock = connection.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock._sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
-def pool():
-    """The backend's connection pool, created on first use and reused (keep-alive).
+def take(scheme, host, port):
+    """The idle connection to (scheme, host, port), or a new unconnected one."""
+    connection = _connections.pop((scheme, host, port), None)
+    if connection is not None and not dropped(connection):
+        return connection
+    if connection is not None:
+        connection.close()
+    return CONNECTION_CLASSES[scheme](host, port)
 
-    One connection per (scheme, host, port), for at most 16 of them.
+
+def give_back(key, connection):
+    """Keeps ``connection`` for the next request to ``key``, closing the oldest past the limit."""
+    _connections[key] = connection
+    while len(_connections) > MAX_CONNECTIONS:
+        oldest = next(iter(_connections))
+        _connections.pop(oldest).close()
+
+
+def get(scheme, host, port, target, headers, connect_timeout, read_timeout):
+    """Sends GET ``target`` (path and query) to (scheme, host, port); the Response's head is read.
+
+    ``headers``: a dict; a User-Agent is added when it has none.
+    Timeouts in seconds. A kept-alive connection is reused. TransportError
+    (ConnectError, ConnectTimeout, ReadTimeout, ConnectionBroken) when no
+    answer's head arrives. The caller must call the Response's ``release``.
     """
-    global _pool
-    if _pool is None:
-        _pool = urllib3.PoolManager(num_pools=16, maxsize=1, retries=False)
-        _pool.pool_classes_by_scheme = {"http": SlicedHTTPConnectionPool,
-                                        "https": SlicedHTTPSConnectionPool}
-    return _pool
+    key = (scheme, host, port)
+    connection = take(scheme, host, port)
+    answered = False
+    try:
+        if connection.sock is None:
+            connection.timeout = connect_timeout
+            try:
+                connection.connect()
+            except socket.timeout as error:
+                raise ConnectTimeout(error) from None
+            except OSError as error:
+                raise ConnectError(error) from None
+        connection.sock.settimeout(read_timeout)
+        if not any(name.lower() == "user-agent" for name in headers):
+            headers = dict(headers, **{"User-Agent": USER_AGENT})
+        try:
+            connection.request("GET", target, headers=headers)
+            response = connection.getresponse()
+        except socket.timeout as error:
+            raise ReadTimeout(error) from None
+        except (http.client.HTTPException, OSError) as error:
+            raise ConnectionBroken(error) from None
+        answered = True
+    finally:
+        if not answered:  # whatever stopped it, a cancel too: the connection's state is unknown
+            connection.close()
+    return Response(key, connection, response)
+
+
+class Response:
+    """An answer whose head has arrived: ``status``, ``reason``, ``headers``; the body by ``stream``."""
+
+    def __init__(self, key, connection, response):
+        self._key = key
+        self._connection = connection
+        self._response = response
+        self.status = response.status
+        self.reason = response.reason
+        self.headers = Headers(response.headers.items())
+
+    def stream(self, size):
+        """The body in chunks of at most about ``size`` bytes, decompressed.
+
+        TransportError when the body cannot be read to its end
+        (ReadTimeout, ConnectionBroken, ContentDecodingError).
+        """
+        decoders = [decoder_for(name.strip().lower()) for name in
+                    reversed(self.headers.get("Content-Encoding", "").split(","))]
+        chunks = self._raw(size)
+        for decoder in decoders:
+            if decoder is not None:
+                chunks = decompressed(chunks, decoder)
+        yield from chunks
+
+    def _raw(self, size):
+        while True:
+            try:
+                chunk = self._response.read(size)
+            except socket.timeout as error:
+                raise ReadTimeout(error) from None
+            except (http.client.HTTPException, OSError) as error:
+                raise ConnectionBroken(error) from None
+            if not chunk:
+                # http.client ends a read that falls short of Content-Length quietly
+                missing = self._response.length
+                if missing:
+                    raise ConnectionBroken(http.client.IncompleteRead(b"", missing))
+                return
+            yield chunk
+
+    def release(self):
+        """Keeps the connection for the next request when the body was read to its end, else closes it."""
+        response = self._response
+        if response.length == 0 and not response.isclosed():
+            response.read()  # nothing to read (204, 304): no wait
+        if response.isclosed() and not response.will_close:
+            give_back(self._key, self._connection)
+        else:
+            self._connection.close()
+
+
+class Headers(dict):
+    """Response headers by case-insensitive name; a repeated header's values joined by ", "."""
+
+    def __init__(self, items):
+        super().__init__()
+        self._names = {}
+        for name, value in items:
+            lower = name.lower()
+            if lower in self._names:
+                dict.__setitem__(self, self._names[lower], self[self._names[lower]] + ", " + value)
+            else:
+                self._names[lower] = name
+                dict.__setitem__(self, name, value)
+
+    def get(self, name, default=None):
+        original = self._names.get(name.lower())
+        return default if original is None else dict.get(self, original)
+
+    def __getitem__(self, name):
+        original = self._names.get(name.lower())
+        if original is None:
+            raise KeyError(name)
+        return dict.__getitem__(self, original)
+
+    def __contains__(self, name):
+        return isinstance(name, str) and name.lower() in self._names
+
+
+def decoder_for(encoding):
+    """A zlib decompressor for a Content-Encoding; None for identity and unknown ones (left as is)."""
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return DeflateDecoder()
+    return None
+
+
+class DeflateDecoder:
+    """``deflate``: zlib data as RFC 9110 says, or raw deflate as some services send."""
+
+    def __init__(self):
+        self._decoder = None
+        self.unconsumed_tail = b""
+
+    def decompress(self, data, max_length):
+        if self._decoder is None:
+            zlib_header = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._decoder = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+        out = self._decoder.decompress(data, max_length)
+        self.unconsumed_tail = self._decoder.unconsumed_tail
+        return out
+
+    def flush(self):
+        return self._decoder.flush() if self._decoder is not None else b""
+
+
+def decompressed(chunks, decoder):
+    """``chunks`` decompressed, at most DECODED_CHUNK bytes at a time (a small body cannot
+    make a huge one at once); ContentDecodingError when they are not valid data."""
+    try:
+        for chunk in chunks:
+            while chunk:
+                out = decoder.decompress(chunk, DECODED_CHUNK)
+                chunk = decoder.unconsumed_tail
+                if out:
+                    yield out
+        rest = decoder.flush()
+        if rest:
+            yield rest
+    except zlib.error as error:
+        raise ContentDecodingError(error) from None

@@ -56,3 +56,91 @@ def test_another_shape_is_counted_once(db, lookups, words, service):
     assert sorted(rows) == [(i + 1,) for i, w in enumerate(words) if w.startswith("house")]
     counts = [request for request in sent(service) if request.get("limit") == ["0"]]
     assert len(counts) == 1 and counts[0]["word_like"] == ["house%"]
+
+
+# --- the transport (http.client): keep-alive, services closing idle connections, compression --
+
+import gzip  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import zlib  # noqa: E402
+from http.server import BaseHTTPRequestHandler  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stub_http import serve  # noqa: E402
+
+RECORDS = [{"id": i, "name": "name %d" % i} for i in range(1, 6)]
+BODY = json.dumps({"records": RECORDS, "total": len(RECORDS)}).encode()
+ENCODED = {"/plain": (BODY, None), "/gzip": (gzip.compress(BODY), "gzip"),
+           "/deflate": (zlib.compress(BODY), "deflate"),
+           "/raw-deflate": (zlib.compress(BODY, wbits=-15), "deflate"),
+           "/bomb": (gzip.compress(b'{"records": [' + b" " * 50_000_000 + b"]}"), "gzip")}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    ports = []  # the client port of every request: one per connection
+
+    def do_GET(self):
+        Handler.ports.append(self.client_address[1])
+        path = self.path.split("?")[0]
+        closing = path.startswith("/closing")
+        body, encoding = ENCODED[path.replace("/closing", "") or "/plain"]
+        if "offset=" in self.path:
+            body, encoding = json.dumps({"records": [], "total": len(RECORDS)}).encode(), None
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        if closing:  # closes the idle connection without saying so (Connection: close)
+            self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def stub(cluster):
+    import psycopg
+
+    with serve(Handler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SERVER IF EXISTS speed_stub CASCADE")
+        conn.execute("CREATE SERVER speed_stub FOREIGN DATA WRAPPER restcorn OPTIONS "
+                     "(wrapper 'fdw.RestFDW', url '%s', retries '0', "
+                     "use_remote_estimate 'false')" % url)
+        for path in list(ENCODED) + ["/closing"]:
+            conn.execute("DROP FOREIGN TABLE IF EXISTS speed.stub_%s" % path.strip("/").replace("-", "_"))
+            conn.execute("CREATE FOREIGN TABLE speed.stub_%s (id int, name text) SERVER speed_stub "
+                         "OPTIONS (path '%s', max_response_bytes '10000000')"
+                         % (path.strip("/").replace("-", "_"), path))
+        yield url
+
+
+@pytest.mark.parametrize("table", ["plain", "gzip", "deflate", "raw_deflate"])
+def test_compressed_answers_are_read_exactly(db, lookups, stub, table):
+    rows = db.rows("SELECT id, name FROM speed.stub_%s ORDER BY id" % table)
+    assert rows == [(record["id"], record["name"]) for record in RECORDS]
+
+
+def test_a_small_body_that_decompresses_past_the_limit_is_an_error(db, lookups, stub):
+    with pytest.raises(Exception) as raised:
+        db.rows("SELECT id FROM speed.stub_bomb")
+    assert "sent more than 10000000 bytes, more than max_response_bytes" in str(raised.value)
+
+
+def test_queries_of_a_backend_share_one_connection(db, lookups, stub):
+    Handler.ports.clear()
+    for _ in range(3):
+        assert len(db.rows("SELECT id FROM speed.stub_plain")) == len(RECORDS)
+    assert len(Handler.ports) >= 3 and len(set(Handler.ports)) == 1
+
+
+def test_a_connection_the_service_closed_is_not_reused(db, lookups, stub):
+    """With retries '0', a kept-alive connection the service closed while idle must not fail."""
+    for _ in range(3):
+        rows = db.rows("SELECT id, name FROM speed.stub_closing ORDER BY id")
+        assert rows == [(record["id"], record["name"]) for record in RECORDS]
