@@ -180,7 +180,7 @@ class PageNumber(Sized):
 
 
 def no_signal(table, answer, where, option):
-    """The FdwError for an answer that says neither where the next page is nor that there is none."""
+    """The FdwError for an answer saying neither where the next page is nor that there is none."""
     return FdwError("the answer of %s has records but nothing under %s: the end of the data "
                     "cannot be told" % (show(table, answer.url), where),
                     hint="Set the %s option to where the service says what comes next. A "

@@ -170,7 +170,7 @@ def list_item(text):
 
 
 def column_value(column, value):
-    """A qual value as the text of an equality on ``column``; None when it is not sent (values.py)."""
+    """A qual value as the text of an equality on ``column``; None when not sent (values.py)."""
     return values.equality_text(column, value)
 
 

@@ -39,8 +39,7 @@ TIMESTAMPS = ("timestamp without time zone", "timestamp with time zone", "timest
 SESSION_FORMATTED = TIMESTAMPS + ("date", "interval")
 INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 LOWER_BOUNDS = ("gt", "ge")  # the operators whose value is a lower bound
-STRICT = {"ge": "gt", "le": "lt"}
-NON_STRICT = {"gt": "ge", "lt": "le"}
+STRICT_OPERATORS = ("gt", "lt")
 # Multicorn2 drops a timestamp's microseconds: the true value is within this of the one given.
 LOST_TIME = timedelta(seconds=1)
 
@@ -51,10 +50,7 @@ def is_float_column(column):
 
 def plain_decimal(number):
     """A finite Decimal (or int) as positional decimal text: ``0.0000001``, never ``1E-7``."""
-    if isinstance(number, int):
-        return str(number)
-    text = format(number, "f")
-    return text
+    return str(number) if isinstance(number, int) else format(number, "f")
 
 
 # During plain EXPLAIN the engine shows a parameter's value as "?": it is shown as is.
@@ -74,9 +70,9 @@ def equality_text(column, value):
         return None
     if value == PLACEHOLDER:
         return value
-    if column.type_name == "boolean":
-        key = value if isinstance(value, str) else ("true" if value else "false")
-        return BOOLEAN_TEXTS.get(key.lower() if isinstance(key, str) else key)
+    if column.type_name == "boolean":  # t / f from the hosts; true / false to the service
+        return BOOLEAN_TEXTS.get(value.lower() if isinstance(value, str)
+                                 else "true" if value else "false")
     if column.kind == INTEGER:
         number = integer_value(value)
         return None if number is None else str(number)
@@ -185,9 +181,9 @@ def range_pair(column, operator, value, available):
         if lossy:
             when = when - LOST_TIME if operator in LOWER_BOUNDS else when + LOST_TIME
             return choose(operator, False, when.isoformat(), available, widened=True)
-        return choose(operator, operator in ("lt", "gt"), when.isoformat(), available)
+        return choose(operator, operator in STRICT_OPERATORS, when.isoformat(), available)
     text = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
-    return choose(operator, operator in ("lt", "gt"), text, available)
+    return choose(operator, operator in STRICT_OPERATORS, text, available)
 
 
 def choose(operator, strict, text, available, widened=False):
@@ -215,7 +211,7 @@ def number_bound(column, operator, value):
     None for a value that is no number, not finite, or not known well enough.
     """
     lower = operator in LOWER_BOUNDS
-    strict = operator in ("lt", "gt")
+    strict = operator in STRICT_OPERATORS
     if isinstance(value, int):
         return Decimal(value), strict
     if isinstance(value, Decimal):
@@ -254,7 +250,7 @@ def integer_range(operator, bound, available):
         return None
     number, strict = bound
     if number == number.to_integral_value() and abs(number) < EXACT_FLOAT_INTEGERS:
-        kept = operator if strict == (operator in STRICT.values()) else None
+        kept = operator if strict == (operator in STRICT_OPERATORS) else None
         if kept in available:
             return kept, str(int(number))
     if operator in LOWER_BOUNDS:
