@@ -361,6 +361,8 @@ COLUMN_OPTIONS = {
     "sortable": Option(parse_bool, "false"),
     "null_order": Option(choice(*NULL_ORDERS), ABSENT),  # ABSENT: the table's null_order
     "collation": Option(parse_text, ""),  # the column's COLLATE, 'default'; '': not declared
+    # Not in the records: the query parameter its = value fills (a service's required q).
+    "query_param": Option(parse_param_name, ""),
 }
 
 
@@ -376,6 +378,7 @@ class ColumnConfig:
     type_name: str      # the base type's name, e.g. "integer"
     width: int
     params: dict = field(default_factory=dict)  # operator key -> pushdown.Param: how it is sent
+    query_param: str = ""  # not a field: WHERE column = v sends query_param=v; rows hold v
 
 
 @dataclass(frozen=True)
@@ -422,6 +425,11 @@ class TableConfig:
     query: tuple = ()       # fixed (name, value) parameters, part of every endpoint
     max_url_length: int = 8000  # characters a request URL may have before filters are dropped
     count_given: bool = False  # total_key or total_header was set, not left at its default
+
+    @property
+    def param_columns(self):
+        """The names of the columns whose equality fills a query parameter (query_param)."""
+        return tuple(name for name, column in self.columns.items() if column.query_param)
 
     @property
     def counted(self):
@@ -508,6 +516,7 @@ def check_query(query, values, sort, columns):
                                       "fields_param")}
     sent.update((sort.param, sort.direction_param))
     sent.update(param.name for column in columns.values() for param in column.params.values())
+    sent.update(column.query_param for column in columns.values())
     for name, _ in query:
         if name in sent:
             raise OptionError('option "query" sets the parameter "%s", which the wrapper sends '
@@ -534,6 +543,10 @@ def parse_column(name, definition, given, style, null_order="unknown"):
     if key == WHOLE_RECORD and (kind != types.JSON or column["filters"] or column["sortable"]):
         raise OptionError('%soption "field" * (the whole record) needs a json or jsonb column '
                           "without filters or sortable" % prefix)
+    if column["query_param"] and (column["filters"] or column["sortable"]
+                                  or "field" in definition.options):
+        raise OptionError('%soption "query_param" makes a column that is not in the records: it '
+                          "takes no field, filters or sortable" % prefix)
     try:
         params = column_params(key, column["filters"], style)
     except ValueError as error:
@@ -543,7 +556,8 @@ def parse_column(name, definition, given, style, null_order="unknown"):
         sortable=column["sortable"], null_order=column["null_order"] or null_order,
         collation=column["collation"], kind=kind,
         type_name=definition.base_type_name,
-        width=types.width(definition.base_type_name), params=params)
+        width=types.width(definition.base_type_name), params=params,
+        query_param=column["query_param"])
 
 
 def parse_all(declared, given, prefix=""):

@@ -225,9 +225,9 @@ class NextUrl(Sized):
 class LinkHeader(Sized):
     """The rel="next" URL of the answer's Link header; a Link header without one ends the scan.
 
-    No Link header at all ends it too, except on a full first page: json-server
-    sends Link only when the request has its page parameter, so that is an
-    ERROR. (A page reached by a next link was asked for by the service's own
+    No Link header at all ends it too, except on a full first page short of
+    the total (when the answer reports one): json-server sends Link only when
+    the request has its page parameter, so that is an ERROR. (A page reached by a next link was asked for by the service's own
     URL, whose answer carries Link while there is more.)
     """
 
@@ -237,7 +237,9 @@ class LinkHeader(Sized):
         if link is not None:
             return self.follow(link, answer, "the Link header")
         first = request.count is not None  # only the first request has a known size
-        if header is None and first and len(records) >= request.count:
+        total = total_of(self.table, answer)
+        if header is None and first and len(records) >= request.count \
+                and not (total is not None and len(records) >= total):
             raise FdwError("%s answered a full page without a Link header: the end of the data "
                            "cannot be told" % show(self.table, answer.url),
                            hint="The service sends no next link for these requests. If it pages "

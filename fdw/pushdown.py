@@ -407,7 +407,8 @@ def fields_params(names, columns, param=FIELDS):
 
     [] when one of them reads the whole record: every key is wanted.
     """
-    wanted = [column.field for column in columns.values() if column.name in names]
+    wanted = [column.field for column in columns.values()
+              if column.name in names and not column.query_param]
     if WHOLE_RECORD in wanted:
         return []
     return [(param, ",".join(dict.fromkeys(keys_of(field)[0] for field in wanted)))]

@@ -20,6 +20,9 @@ from .urls import build_url, endpoint, fill_template, redact, request_url
 
 EMPTY_ROW = {}
 UNCOUNTED_ROWS = 1000  # the planner's estimate where the service gives no count
+# The estimate of a scan that lacks the equalities its requests need: so large
+# that a join prefers looking the table up by them (get_path_keys).
+UNSCANNABLE_ROWS = 10.0 ** 12
 
 
 def shape_of(quals, placeholders=()):
@@ -84,7 +87,9 @@ class RestFDW(ForeignDataWrapper):
         target = self.target(quals)
         if target is not None and target[1]:
             return (1, width)
-        if target is None or not self.table.counted or not self.table.use_remote_estimate:
+        if target is None:  # only a lookup by the path keys can run (get_path_keys)
+            return (UNSCANNABLE_ROWS, width)
+        if not self.table.counted or not self.table.use_remote_estimate:
             return (UNCOUNTED_ROWS, width)
         params = count_params(self.table, quals)
         if params is None:
@@ -145,29 +150,76 @@ class RestFDW(ForeignDataWrapper):
                 and not multicorn2_behaviour())
 
     def target(self, quals):
-        """(URL, single) the scan's requests go to; None when the path needs an equality it lacks.
+        """(URL, single) the scan's requests go to; None when it needs an equality it lacks.
 
         The path, its {column} placeholders filled from ``=`` quals (with
-        pushdown on), else collection_path. single: the URL names one record.
+        pushdown on), else collection_path; then the query_param columns'
+        parameters, filled the same way (they have no fallback). single: the
+        URL names one record.
         """
         table = self.table
-        if not table.placeholders:
-            return table.endpoint, table.single
-        if table.pushdown:
-            path = fill_template(table.path, template_values(quals, table.placeholders,
-                                                             table.columns))
+        base, single = table.endpoint, table.single
+        if table.placeholders:
+            path = None
+            if table.pushdown:
+                path = fill_template(table.path, template_values(quals, table.placeholders,
+                                                                 table.columns))
             if path is not None:
-                return build_url(endpoint(table.url, path), list(table.query)), table.single
-        if table.collection_endpoint:
-            return table.collection_endpoint, False
-        return None
+                base = build_url(endpoint(table.url, path), list(table.query))
+            elif table.collection_endpoint:
+                base, single = table.collection_endpoint, False
+            else:
+                return None
+        if table.param_columns:
+            values = (template_values(quals, table.param_columns, table.columns)
+                      if table.pushdown else {})
+            if len(values) < len(table.param_columns):
+                return None
+            base = build_url(base, [(table.columns[name].query_param, values[name])
+                                    for name in table.param_columns])
+        return base, single
 
     def needs_equality(self):
-        wanted = " AND ".join("%s = ..." % name for name in self.table.placeholders)
+        table = self.table
+        if table.param_columns and not table.pushdown:
+            return FdwError("the table's query_param columns (%s) need pushdown 'true'"
+                            % ", ".join(table.param_columns),
+                            hint="Their values are sent as the service's query parameters.")
+        if not table.placeholders:
+            wanted = " AND ".join("%s = ..." % name for name in table.param_columns)
+            return FdwError("the table %s needs WHERE %s: the service requires its parameter"
+                            % (table.stats_name, wanted),
+                            hint="Add the condition to the query.")
+        wanted = " AND ".join("%s = ..." % name for name in table.placeholders)
         return FdwError("the path %s needs WHERE %s (with a value that can be a path segment)"
-                        % (self.table.path, wanted),
+                        % (table.path, wanted),
                         hint="Add the condition to the query, or set the table's collection_path "
                              "option to the path that lists every record.")
+
+    def get_path_keys(self):
+        """[((columns...), expected rows)]: the equalities a nested loop may look this table up by.
+
+        The path's {column} placeholders and the query_param columns, whose
+        values go into the request (without them a table with no
+        collection_path cannot be scanned at all): each outer row is one
+        lookup. A lookup by a placeholder that names one record is one row.
+        Outer keys are not batched into one IN request: the host looks the
+        table up once per outer row.
+        """
+        table = self.table
+        keys = table.placeholders + table.param_columns
+        if not keys or not table.pushdown:
+            return []
+        return [(keys, 1 if table.single and not table.param_columns else UNCOUNTED_ROWS)]
+
+    def param_values(self, quals):
+        """Column name -> the value of the first ``=`` qual of each query_param column."""
+        values = {}
+        for qual in quals:
+            if qual.field_name in self.table.param_columns and qual.operator == "=" \
+                    and qual.field_name not in values:
+                values[qual.field_name] = qual.value
+        return values
 
     def wanted(self, columns):
         """The columns a scan returns: every one under Multicorn2's behaviour.
@@ -202,6 +254,10 @@ class RestFDW(ForeignDataWrapper):
         if target is None:
             raise self.needs_equality()
         base, single = target
+        # query_param columns are not in the records: each row gets its qual's value.
+        filled = {name: value for name, value in self.param_values(quals).items()
+                  if name in columns}
+        columns.difference_update(self.table.param_columns)
         if single:
             pages = fetch_pages(self.table, [], columns=columns, base=base, single=True)
             records = islice(chain.from_iterable(reported(pages, self.table)), offset or 0,
@@ -214,7 +270,8 @@ class RestFDW(ForeignDataWrapper):
                                 base)
             records = chain.from_iterable(reported(pages, self.table))
         build = row_builder(self.table.columns, columns)
-        return records if build is None else map(build, records)
+        rows = records if build is None else map(build, records)
+        return map(lambda row: dict(row, **filled), rows) if filled else rows
 
     @reports_errors
     def explain(self, quals, columns, sortkeys=None, verbose=False, limit=None, offset=None):

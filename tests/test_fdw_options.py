@@ -136,4 +136,4 @@ def test_bad_column_options():
     error = error_of(DictionaryFDW, {}, columns(id={"field": ""}))
     assert error.message == 'column "id": option "field" must not be empty, got ""'
     error = error_of(DictionaryFDW, {}, columns(id={"filter": "eq"}))
-    assert error.message == 'column "id": unknown option "filter"; known options: field, filters, sortable, null_order, collation'
+    assert error.message == 'column "id": unknown option "filter"; known options: field, filters, sortable, null_order, collation, query_param'

@@ -5,6 +5,8 @@
     /countries  page numbers in the body; /countries/<code> for one record       countries.py
     /events     the next page's URL in the body                                  events.py
     /changing/<name>  records the caller changes (POST /_changes/<name>)         changing.py
+    /datasette/words.json, /github/search/words  the words in Datasette's and
+                GitHub's conventions                                         conventions.py
 
 The data is generated from fixed seeds, the same on every run, once per app
 (on its first request). Each module declares ROUTES (rule, endpoint,
@@ -19,7 +21,7 @@ import threading
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
-from . import books, changing, countries, events, repos, words_openapi
+from . import books, changing, conventions, countries, events, repos, words_openapi
 from .common import NotFound, ParameterError, encode_json
 
 RESOURCES = {"repos": repos, "books": books, "countries": countries, "events": events}
@@ -67,6 +69,7 @@ def register(bp: Blueprint) -> set[str]:
             bp.add_url_rule(rule, endpoint, view(name, handler), methods=["GET"])
             endpoints.add(f"{bp.name}.{endpoint}")
     endpoints |= changing.register(bp)  # /changing/<name>, changed by POST /_changes/<name>
+    endpoints |= conventions.register(bp)  # /datasette/..., /github/...
     return endpoints
 
 
