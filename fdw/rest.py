@@ -75,7 +75,9 @@ class RestFDW(ForeignDataWrapper):
         A query whose quals have the shape of one counted before (the same
         columns and operators, other values: ``WHERE id = 42`` after
         ``WHERE id = 7``) is estimated at that count, without a request, so
-        a lookup of a new value is one request, the data's.
+        a lookup of a new value is one request, the data's. Neither is asked
+        for a scan that needs no column and has no filter (``SELECT count(*)``,
+        which the engine asks count_rows for).
 
         Every paging style whose answers report a count (total_header or
         total_key) and take a page size asks for it, with the
@@ -97,6 +99,10 @@ class RestFDW(ForeignDataWrapper):
         estimate = self.known_count(params)
         if estimate is None:
             estimate = self.fresh(self._shapes.get(shape_of(quals, self.table.placeholders)))
+        if estimate is None and not quals and not columns and not multicorn2_behaviour() \
+                and self.can_count():
+            # SELECT count(*): the engine asks count_rows, the one request it needs
+            return (UNCOUNTED_ROWS, width)
         return (self.count(params, target[0], quals) if estimate is None else estimate, width)
 
     def count(self, params, base=None, quals=()):
@@ -128,6 +134,23 @@ class RestFDW(ForeignDataWrapper):
         params = count_params(self.table, quals)
         expected = None if params is None else self.known_count(params)
         return expected if expected is not None and 0 < expected <= WHOLE_RESULT else None
+
+    def can_count(self):
+        """True when count_rows can give the number of records with one request.
+
+        Asked by the engine for ``SELECT count(*)`` with nothing to filter
+        (never under Multicorn2, which has no such call): with pushdown, a
+        paging style whose answers report a count, and a path that needs no
+        equality.
+        """
+        target = self.target([])
+        return bool(self.table.pushdown and self.table.counted and target is not None
+                    and not target[1])
+
+    def count_rows(self):
+        """The number of records of the whole table: the service's count, one request."""
+        base, _ = self.target([])
+        return fetch_count(self.table, count_params(self.table, []), base)
 
     def can_sort(self, sortkeys):
         """The prefix of ``sortkeys`` sent as the sort parameter; PostgreSQL trusts it as is."""

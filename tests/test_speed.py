@@ -144,3 +144,12 @@ def test_a_connection_the_service_closed_is_not_reused(db, lookups, stub):
     for _ in range(3):
         rows = db.rows("SELECT id, name FROM speed.stub_closing ORDER BY id")
         assert rows == [(record["id"], record["name"]) for record in RECORDS]
+
+
+def test_count_star_is_one_request_without_rows(db, lookups, words, service):
+    """issue 13: count(*) sent limit=0, then the engine counted one empty row per record."""
+    clear(service)
+    assert db.value("SELECT count(*) FROM speed.words") == len(words)
+    (request,) = sent(service)
+    assert request["limit"] == ["0"]
+    assert "Aggregate" not in db.plan("SELECT count(*) FROM speed.words")

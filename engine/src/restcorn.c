@@ -15,6 +15,7 @@
 
 #include "access/reloptions.h"
 #include "access/table.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
@@ -33,6 +34,8 @@
 #include "optimizer/paths.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
+#include "optimizer/tlist.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -54,6 +57,7 @@ typedef struct RcPlanState
 	Cost		startup_cost;
 	List	   *sortkeys;		/* RcSortKeys the wrapper accepted */
 	bool		sort_pushed_down;	/* ... covering all of ORDER BY */
+	bool		count_only;		/* the grouped relation of a pushed count(*) */
 	RelOptInfo *base_rel;
 } RcPlanState;
 
@@ -71,6 +75,7 @@ typedef struct RcScanState
 	List	   *qual_states;	/* ... ready to evaluate */
 	int64		limit;			/* -1: not pushed */
 	int64		offset;
+	bool		count_only;		/* the scan returns one row: count(*), from count_rows */
 	TupleDesc	desc;
 	int			natts;			/* columns[] length, kept for release after an error */
 	RcColumn   *columns;
@@ -295,11 +300,15 @@ rc_int8_to_python(int64 value)
 	return value >= 0 ? rc_check(PyLong_FromLongLong(value)) : Py_NewRef(Py_None);
 }
 
-/* What a path promises: the sort keys it applies, and a pushed LIMIT/OFFSET (-1: none). */
+/*
+ * What a path promises: the sort keys it applies, a pushed LIMIT/OFFSET
+ * (-1: none), and whether it returns only count(*) of the whole table.
+ */
 static List *
-rc_path_private(List *sortkeys, int64 limit, int64 offset)
+rc_path_private(List *sortkeys, int64 limit, int64 offset, bool count_only)
 {
-	return list_make3(rc_sortkeys_to_nodes(sortkeys), rc_count_node(limit), rc_count_node(offset));
+	return list_make4(rc_sortkeys_to_nodes(sortkeys), rc_count_node(limit), rc_count_node(offset),
+					  makeInteger(count_only));
 }
 
 /*
@@ -537,7 +546,7 @@ rcGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 											 path->path.startup_cost, path->path.total_cost,
 											 sort_pathkeys, NULL, NULL,
 											 NIL,
-											 rc_path_private(state->sortkeys, -1, -1));
+											 rc_path_private(state->sortkeys, -1, -1, false));
 			sorted->path.param_info = path->path.param_info;
 			add_path(baserel, (Path *) sorted);
 		}
@@ -609,6 +618,91 @@ rc_multicorn2_limit(Query *parse, int64 *limit_value, int64 *offset_value)
 }
 
 /*
+ * The one-column scan target of a count(*) scan: the count(*) aggregate(s)
+ * of a grouping target, as a flat target list.
+ */
+static List *
+rc_count_scan_tlist(PathTarget *target)
+{
+	return add_to_flat_tlist(NIL, pull_var_clause((Node *) target->exprs,
+												  PVC_INCLUDE_AGGREGATES));
+}
+
+/*
+ * Whether a grouping target holds only count(*), or expressions of it: no
+ * column, and every aggregate a count(*) without DISTINCT, ORDER BY or
+ * FILTER, of this query level, computed whole.
+ */
+static bool
+rc_is_count_star(PathTarget *target)
+{
+	List	   *tlist;
+	Aggref	   *agg;
+
+	if (target == NULL)
+		return false;
+	tlist = rc_count_scan_tlist(target);
+	if (list_length(tlist) != 1 || !IsA(((TargetEntry *) linitial(tlist))->expr, Aggref))
+		return false;
+	agg = (Aggref *) ((TargetEntry *) linitial(tlist))->expr;
+	return agg->aggfnoid == F_COUNT_ && agg->aggstar && agg->aggdistinct == NIL &&
+		agg->aggorder == NIL && agg->aggfilter == NULL && agg->agglevelsup == 0 &&
+		agg->aggkind == AGGKIND_NORMAL && agg->aggsplit == AGGSPLIT_SIMPLE &&
+		!contain_volatile_functions((Node *) target->exprs);
+}
+
+/*
+ * count(*) pushdown: SELECT count(*) FROM t, with nothing PostgreSQL would
+ * filter (no restriction clause on the scan at all: a pseudoconstant one
+ * would gate the scan, leaving no row where count(*) is 0), no GROUP BY,
+ * grouping sets or HAVING, no window functions, and a wrapper whose
+ * can_count() says yes (not asked under Multicorn2's behaviour, which has
+ * no such call). The path is a scan of the table whose one row is the
+ * count, from the wrapper's count_rows(); it replaces PostgreSQL's Agg node.
+ */
+static void
+rc_count_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
+			  RcPlanState *state, GroupPathExtraData *extra)
+{
+	Query	   *parse = root->parse;
+	PathTarget *target = root->upper_targets[UPPERREL_GROUP_AGG];
+	PyObject   *accepted;
+	bool		yes;
+	RcPlanState *grouped;
+	ForeignPath *path;
+	Cost		cost;
+
+	if (rc_multicorn2_behaviour || input_rel != state->base_rel ||
+		input_rel->reloptkind != RELOPT_BASEREL || parse->commandType != CMD_SELECT ||
+		parse->groupClause != NIL || parse->groupingSets != NIL || parse->havingQual != NULL ||
+		parse->hasWindowFuncs || parse->hasTargetSRFs || parse->rowMarks != NIL ||
+		(extra != NULL && extra->patype != PARTITIONWISE_AGGREGATE_NONE) ||
+		input_rel->baserestrictinfo != NIL || !rc_is_count_star(target) ||
+		!PyObject_HasAttrString(state->instance, "can_count"))
+		return;
+	accepted = rc_call(state->instance, "can_count", PyTuple_New(0), NULL);
+	yes = PyObject_IsTrue(accepted) == 1;
+	Py_DECREF(accepted);
+	if (!yes)
+		return;
+
+	/* later upper stages (ORDER BY, LIMIT) of the grouped relation are not pushed */
+	grouped = palloc(sizeof(RcPlanState));
+	*grouped = *state;
+	grouped->count_only = true;
+	output_rel->fdw_private = grouped;
+	/*
+	 * One request, whose cost is at most the plain scan's (its startup cost,
+	 * or rows x width, which may be less): below any Agg over that scan.
+	 */
+	cost = Min(state->startup_cost, input_rel->rows * input_rel->reltarget->width);
+	path = rc_create_foreign_upper_path(root, state->base_rel, target, 1, cost, cost,
+										NIL, NULL, NIL,
+										rc_path_private(NIL, -1, -1, true));
+	add_path(output_rel, (Path *) path);
+}
+
+/*
  * GetForeignUpperPaths: LIMIT/OFFSET pushdown, offered to can_limit only
  * when the Limit node would sit straight on this table's scan with nothing
  * left for PostgreSQL to filter: a SELECT without row locks or set-returning
@@ -632,8 +726,13 @@ rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 	bool		yes;
 	ForeignPath *path;
 
-	if (state == NULL)
+	if (state == NULL || state->count_only)
 		return;
+	if (stage == UPPERREL_GROUP_AGG)
+	{
+		rc_count_path(root, input_rel, output_rel, state, (GroupPathExtraData *) extra);
+		return;
+	}
 	if (stage == UPPERREL_ORDERED)
 	{
 		if (state->sort_pushed_down)
@@ -677,7 +776,7 @@ rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 									 NIL, NULL,
 									 NIL,
 									 rc_path_private(state->sort_pushed_down ? state->sortkeys : NIL,
-													 limit_value, offset_value));
+													 limit_value, offset_value, false));
 	add_path(output_rel, (Path *) path);
 }
 
@@ -698,6 +797,7 @@ rcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *qual_exprs = NIL;
 	List	   *attrs = NIL;
 	List	   *path_private = best_path->fdw_private;
+	List	   *scan_tlist = NIL;
 	ListCell   *lc;
 	int			attnum = -1;
 
@@ -714,11 +814,23 @@ rcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	while ((attnum = bms_next_member(state->attrs, attnum)) >= 0)
 		attrs = lappend_int(attrs, attnum);
 	if (path_private == NIL)
-		path_private = rc_path_private(NIL, -1, -1);
+		path_private = rc_path_private(NIL, -1, -1, false);
 
+	/*
+	 * A count(*) scan's row is the aggregate itself: fdw_scan_tlist names it,
+	 * so that PostgreSQL reads the plan's output (the count, or an expression
+	 * of it projected here) from the scan's one column. The scan never
+	 * returns the table's own columns, whatever tlist the planner offered.
+	 */
+	if (intVal(lfourth(path_private)))
+	{
+		scan_tlist = rc_count_scan_tlist(best_path->path.pathtarget);
+		if (tlist != NIL)
+			tlist = make_tlist_from_pathtarget(best_path->path.pathtarget);
+	}
 	return make_foreignscan(tlist, clauses, baserel->relid, qual_exprs,
 							list_make3(qual_meta, attrs, path_private),
-							NIL, NIL, outer_plan);
+							scan_tlist, NIL, outer_plan);
 }
 
 /* Drop the scan's Python objects; also runs if the query fails. */
@@ -773,6 +885,7 @@ rcBeginForeignScan(ForeignScanState *node, int eflags)
 		attrs = bms_add_member(attrs, lfirst_int(lc));
 	scan->limit = rc_count_value(lsecond(path_private));
 	scan->offset = rc_count_value(lthird(path_private));
+	scan->count_only = intVal(lfourth(path_private));
 
 	scan->release.func = rc_release_scan;
 	scan->release.arg = scan;
@@ -870,6 +983,39 @@ rc_start_scan(ForeignScanState *node)
 	Py_DECREF(iterable);
 }
 
+/*
+ * The one row of a pushed count(*): the wrapper's count_rows(), a
+ * non-negative int that fits a bigint (else an ERROR naming the wrapper).
+ */
+static TupleTableSlot *
+rc_count_row(ForeignScanState *node)
+{
+	RcScanState *scan = (RcScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	PyObject   *result;
+	long long	count = -1;
+
+	ExecClearTuple(slot);
+	if (scan->started)
+		return slot;
+	scan->started = true;
+	result = rc_call(scan->instance, "count_rows", PyTuple_New(0), NULL);
+	if (PyLong_Check(result) && !PyBool_Check(result))
+		count = PyLong_AsLongLong(result);
+	Py_DECREF(result);
+	if (count == -1 && PyErr_Occurred())
+		PyErr_Clear();
+	if (count < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("count_rows() of the wrapper of \"%s\" returned no row count",
+						RelationGetRelationName(node->ss.ss_currentRelation)),
+				 errhint("It must return a non-negative int of at most 2^63 - 1.")));
+	slot->tts_values[0] = Int64GetDatum((int64) count);
+	slot->tts_isnull[0] = false;
+	return ExecStoreVirtualTuple(slot);
+}
+
 /* One row per call, pulled from the wrapper's iterator as PostgreSQL asks. */
 static TupleTableSlot *
 rcIterateForeignScan(ForeignScanState *node)
@@ -877,6 +1023,8 @@ rcIterateForeignScan(ForeignScanState *node)
 	RcScanState *scan = (RcScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 
+	if (scan->count_only)
+		return rc_count_row(node);
 	if (!scan->started)
 		rc_start_scan(node);
 	ExecClearTuple(slot);

@@ -249,3 +249,16 @@ class LevelsFDW(CallsFDW):
 
     server_options = ("url", "allowed_hosts")
     user_mapping_options = ("token",)
+
+
+class CountFDW(CallsFDW):
+    """CallsFDW that can count: can_count() says the `can_count` option (default true),
+    count_rows() returns the `count` option evaluated (default: `rows`)."""
+
+    def can_count(self):
+        report("can_count")
+        return self.options.get("can_count", "true") == "true"
+
+    def count_rows(self):
+        report("count_rows")
+        return eval(self.options["count"]) if "count" in self.options else self.rows
