@@ -44,14 +44,17 @@ placeholders are skipped. The IMPORT's options other than ``openapi`` are
 table options given to every table.
 """
 import json
+import logging
 import os
 import re
 import stat
 import sys
 
+import yaml
+
 from . import auth, http, interrupts
 from .errors import FdwError
-from .multicorn_compat import ColumnDefinition, TableDefinition
+from .multicorn_compat import ColumnDefinition, TableDefinition, log_to_postgres
 from .options import SERVER_OPTIONS, TABLE_OPTIONS, OptionError, parse_table
 from .pushdown import STYLE_WORDS, param_key
 from .urls import endpoint, origin, placeholders, redact
@@ -100,7 +103,15 @@ def import_schema(srv_options, options, restriction_type, restricts):
 def load(location, srv_options):
     """The OpenAPI document at an http(s) URL (fetched like any page) or in a file."""
     if re.match(r"https?://", location, re.IGNORECASE):
-        document = fetch(location, srv_options)
+        try:
+            document = fetch(location, srv_options)
+        except FdwError as error:
+            if " answered HTTP 404" in error.message:
+                error.hint = ("No OpenAPI document there: set the openapi option (of the server "
+                              "or of IMPORT FOREIGN SCHEMA) to the document's URL%s."
+                              % (", such as <url>/openapi.yaml or <url>/swagger.json"
+                                 if location.endswith(DEFAULT_DOCUMENT) else ""))
+            raise
         location = redact(location)
     else:
         config = parse_table(dict(srv_options, url=srv_options.get("url") or "http://localhost",
@@ -108,7 +119,8 @@ def load(location, srv_options):
         document = read_file(location, config.max_response_bytes)
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise FdwError("%s is not an OpenAPI document (it has no paths)" % location,
-                       hint="Set the openapi option to the service's OpenAPI 3 JSON document.")
+                       hint="Set the openapi option to the service's OpenAPI 3 or Swagger 2.0 "
+                            "document (JSON, or YAML in a file).")
     return document
 
 
@@ -169,27 +181,49 @@ def read_file(location, limit):
             data += chunk
         if len(data) > limit:
             raise refused
-        return json.loads(data.decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
+        return parse_document(data.decode("utf-8"))
+    except (OSError, ValueError, RecursionError, yaml.YAMLError):
         raise refused from None
     finally:
         os.close(descriptor)
 
 
+def parse_document(text):
+    """A JSON or YAML document (YAML's safe subset: no tags that build objects)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return yaml.safe_load(text)
+
+
+def skipped(path, reason):
+    """A NOTICE that the GET endpoint ``path`` becomes no table, and why."""
+    log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s skipped: %s" % (path, reason), logging.INFO)
+
+
 def table_definitions(document, extra=None):
-    """A TableDefinition per GET collection endpoint of ``document``, by name."""
+    """A TableDefinition per GET collection endpoint of ``document``, by name.
+
+    Every GET endpoint that becomes no table is named in a NOTICE with the reason.
+    """
     spec = Spec(document)
     tables = {}
     for path, item in document["paths"].items():
         operation = item.get("get") if isinstance(item, dict) else None
         if isinstance(operation, dict) and not placeholders(path):
             table = spec.table(path, operation)
-            if table is not None:
-                tables.setdefault(table.table_name, table)
+            if table is None:
+                skipped(path, "its answer holds no list of objects with properties")
+            elif table.table_name in tables:
+                skipped(path, "its table name %s is taken" % table.table_name)
+            else:
+                tables[table.table_name] = table
     for path, item in document["paths"].items():
         operation = item.get("get") if isinstance(item, dict) else None
-        if isinstance(operation, dict) and placeholders(path):
-            spec.single_path(tables, path, operation)
+        if isinstance(operation, dict) and placeholders(path) \
+                and not spec.single_path(tables, path, operation):
+            skipped(path, "a path with {placeholders} other than the record key of a listed "
+                          "collection")
     for table in tables.values():
         table.options.update(extra or {})
     return [tables[name] for name in sorted(tables)]
@@ -235,11 +269,40 @@ class Spec:
                 key = key.replace("~1", "/").replace("~0", "~")
                 schema = schema.get(key) if isinstance(schema, dict) else None
             depth += 1
-        return schema if isinstance(schema, dict) else {}
+        if not isinstance(schema, dict):
+            return {}
+        return self.merged(schema, depth) if "allOf" in schema else schema
+
+    def merged(self, schema, depth):
+        """An ``allOf`` schema as one: the parts' properties and required lists together.
+
+        A part that is itself an object schema of another type gives {}.
+        """
+        parts = [self.resolve(part, depth + 1) for part in schema.get("allOf") or ()
+                 if depth < MAX_REF_DEPTH]
+        parts.append({key: value for key, value in schema.items() if key != "allOf"})
+        kinds = {part.get("type") for part in parts} - {None}
+        if len(kinds) > 1:
+            return {}
+        result = {"properties": {}, "required": []}
+        for part in parts:
+            for key, value in part.items():
+                if key == "properties" and isinstance(value, dict):
+                    result["properties"].update(value)
+                elif key == "required" and isinstance(value, list):
+                    result["required"] += value
+                elif key not in ("properties", "required"):
+                    result[key] = value
+        if kinds or result["properties"]:
+            result.setdefault("type", next(iter(kinds), "object"))
+        return result
 
     def answer_schema(self, operation):
+        """(the schema of the 200 answer's JSON body, the answer object); Swagger 2.0 too."""
         responses = operation.get("responses") or {}
         answer = self.resolve(responses.get("200") or responses.get("2XX") or {})
+        if "schema" in answer:  # Swagger 2.0: the schema is on the response itself
+            return self.resolve(answer["schema"]), answer
         content = answer.get("content") or {}
         media = content.get("application/json") or next(iter(content.values()), {})
         return self.resolve(media.get("schema")), answer
@@ -281,11 +344,21 @@ class Spec:
         if not name or record is None:
             return None
         builder = TableBuilder(self, record)
-        for parameter in self.parameters(operation):
+        parameters = {p["name"]: p for p in self.parameters(operation)}
+        for parameter in parameters.values():
             builder.add_filter(parameter)
-        builder.add_sort(paging, {p["name"]: p for p in self.parameters(operation)})
+        builder.add_sort(paging, parameters)
         options = {"path": path, "records_path": records_path}
         options.update(paging_options(paging))
+        used = {value for option, value in options.items() if option.endswith("_param")}
+        used.update(value for key, value in paging.items() if key.endswith("_param"))
+        for parameter in parameters.values():
+            if parameter.get("required") is True and parameter["name"] not in used:
+                builder.add_required(parameter)
+        maximum = one_value(self, parameters.get(options.get("limit_param"))).get("maximum")
+        if isinstance(maximum, int) and not isinstance(maximum, bool) and maximum > 0 \
+                and int(options.get("page_size", TABLE_OPTIONS["page_size"].default)) > maximum:
+            options["page_size"] = str(maximum)  # the spec's largest page
         options.update(builder.options())
         if not any(parameter["name"] == "fields" for parameter in self.parameters(operation)):
             options["fields_param"] = ""
@@ -299,28 +372,31 @@ class Spec:
         names = placeholders(last)
         table = tables.get(table_name(parent))
         if table is None or placeholders(parent) or len(names) != 1 or last != "{%s}" % names[0]:
-            return
+            return False
         parameter = next((p for p in map(self.resolve, operation.get("parameters") or ())
                           if p.get("in") == "path" and p.get("name") == names[0]), {})
         field = (parameter.get("x-filter") or {}).get("field", names[0])
         column = next((c.column_name for c in table.columns
                        if c.options.get("field", c.column_name) == field), None)
         if column is None or table.options["path"] != parent:
-            return
+            return False
         table.options.update(path="%s/{%s}" % (parent, column), collection_path=parent)
+        return True
 
 
 def guess_paging(spec, operation, schema, answer):
     """An x-pagination object from parameter names and the answer, for documents without one."""
     names = {parameter["name"] for parameter in spec.parameters(operation)}
     size = next((name for name in ("limit", "per_page", "page_size", "size") if name in names), "")
+    total = find_property(spec, schema, ("total", "total_count", "count")) or None
     if {"limit", "offset"} <= names:
-        return {"style": "offset", "limit_param": "limit", "offset_param": "offset"}
+        return {"style": "offset", "limit_param": "limit", "offset_param": "offset",
+                "total": total}
     if "cursor" in names:
         return {"style": "cursor", "cursor_param": "cursor", "limit_param": size,
                 "next_cursor": find_property(spec, schema, ("next_cursor", "cursor"))}
     if "page" in names:
-        return {"style": "page", "page_param": "page", "limit_param": size}
+        return {"style": "page", "page_param": "page", "limit_param": size, "total": total}
     if "link" in {header.lower() for header in answer.get("headers") or {}}:
         return {"style": "link", "limit_param": size}
     next_path = find_property(spec, schema, ("next",))
@@ -376,6 +452,20 @@ class TableBuilder:
         self.separator = None
         self.single_use = False  # a range or text filter the service takes only once
         self.sort = {}  # sort options
+        self.required = {}  # column -> the required query parameter it fills
+        self.filter_names = set()  # the query parameters read as filters
+
+    def add_required(self, parameter):
+        """A column for a required query parameter: its ``=`` value fills it (query_param)."""
+        if parameter["name"] in self.filter_names:
+            return
+        column = re.sub(r"[^a-z0-9_]", "_", parameter["name"].lower())
+        while column in self.fields:
+            column += "_param"
+        kind = column_type(one_value(self.spec, parameter))
+        self.fields[column] = None
+        self.types[column] = "text" if kind == "jsonb" else kind
+        self.required[column] = parameter["name"]
 
     def column_for(self, field):
         """The column of a record field (a nested field gets its own column), or None."""
@@ -416,6 +506,8 @@ class TableBuilder:
             items = self.suffix_items(described, name, column)
         self.filters.setdefault(column, []).extend(
             item for item in items if item not in self.filters.get(column, []))
+        if items:
+            self.filter_names.add(name)
 
     def item(self, key, name, column):
         """A filters item for operator ``key`` sent as ``name`` (named unless the default)."""
@@ -496,7 +588,9 @@ class TableBuilder:
         definitions = []
         for column, field in self.fields.items():
             options = {}
-            if field != column:
+            if column in self.required:
+                options["query_param"] = self.required[column]
+            elif field != column:
                 options["field"] = field
             if self.filters.get(column):
                 options["filters"] = ",".join(self.filters[column])
@@ -550,7 +644,9 @@ def convention(name, properties):
 
 def one_value(spec, parameter):
     """The schema of one value of a parameter (the items of an array)."""
-    schema = spec.resolve((parameter or {}).get("schema"))
+    parameter = parameter or {}
+    # Swagger 2.0 puts type, items, enum and maximum on the parameter itself.
+    schema = spec.resolve(parameter["schema"]) if "schema" in parameter else parameter
     return spec.resolve(schema.get("items")) if schema.get("type") == "array" else schema
 
 
@@ -559,4 +655,6 @@ def allowed_values(spec, parameter):
 
 
 def is_list(spec, parameter):
-    return spec.resolve((parameter or {}).get("schema")).get("type") == "array"
+    parameter = parameter or {}
+    schema = spec.resolve(parameter["schema"]) if "schema" in parameter else parameter
+    return schema.get("type") == "array"

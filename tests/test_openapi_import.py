@@ -122,7 +122,7 @@ def test_conventions_without_extensions():
                        "color": ("text", {"filters": "eq"}), "seen": ("date", {})}
     assert tables["v1_pages"][1] == {"path": "/v1/pages", "records_path": "", "pagination": "page",
                                      "limit_param": "per_page", "fields_param": "",
-                                     "missing_fields": "null"}
+                                     "missing_fields": "null", "total_key": ""}  # no count
 
 
 def test_limit_to_except_and_a_file(tmp_path, monkeypatch):
