@@ -212,7 +212,9 @@ def table_definitions(document, extra=None):
         operation = item.get("get") if isinstance(item, dict) else None
         if isinstance(operation, dict) and not placeholders(path):
             table = spec.table(path, operation)
-            if table is None:
+            if isinstance(table, str):
+                skipped(path, table)
+            elif table is None:
                 skipped(path, "its answer holds no list of objects with properties")
             elif table.table_name in tables:
                 skipped(path, "its table name %s is taken" % table.table_name)
@@ -271,7 +273,28 @@ class Spec:
             depth += 1
         if not isinstance(schema, dict):
             return {}
-        return self.merged(schema, depth) if "allOf" in schema else schema
+        if "allOf" in schema:
+            return self.merged(schema, depth)
+        if "oneOf" in schema or "anyOf" in schema:
+            return self.alternatives(schema, depth)
+        return schema
+
+    def alternatives(self, schema, depth):
+        """A ``oneOf`` / ``anyOf`` of object schemas as one: every part's properties, none required.
+
+        Any other mix gives {} (no record shape fits every alternative).
+        """
+        parts = [self.resolve(part, depth + 1)
+                 for part in schema.get("oneOf") or schema.get("anyOf") or ()
+                 if depth < MAX_REF_DEPTH]
+        if not parts or any(part.get("type", "object") != "object" or not part.get("properties")
+                            for part in parts):
+            return {}
+        properties = {}
+        for part in parts:
+            for name, value in part["properties"].items():
+                properties.setdefault(name, value)
+        return {"type": "object", "properties": properties}
 
     def merged(self, schema, depth):
         """An ``allOf`` schema as one: the parts' properties and required lists together.
@@ -333,7 +356,8 @@ class Spec:
                 if parameter.get("in") == "query" and parameter.get("name")]
 
     def table(self, path, operation):
-        """The TableDefinition of one GET operation, or None when it lists no records."""
+        """The TableDefinition of one GET operation; None when it lists no records, or the reason
+        it becomes no table."""
         name = table_name(path)
         schema, answer = self.answer_schema(operation)
         paging = operation.get("x-pagination") or guess_paging(self, operation, schema, answer)
@@ -343,6 +367,8 @@ class Spec:
         record = self.records(schema, records_path) if records_path is not None else None
         if not name or record is None:
             return None
+        if paging.get("style") == "cursor" and not paging.get("next_cursor"):
+            return "it pages by cursor, but its answer has no property for the next cursor"
         builder = TableBuilder(self, record)
         parameters = {p["name"]: p for p in self.parameters(operation)}
         for parameter in parameters.values():

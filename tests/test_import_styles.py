@@ -139,3 +139,24 @@ def test_missing_document_hint(db, documents):
         db.execute("IMPORT FOREIGN SCHEMA x FROM SERVER docs_srv INTO docs")
     assert "HTTP 404" in raised.value.diag.message_primary
     assert "set the openapi option" in raised.value.diag.message_hint
+
+
+def test_one_of_records_and_a_cursor_without_a_place(caplog):
+    caplog.set_level("INFO", logger="restcorn")
+    thing = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    other = {"type": "object", "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}}}
+    answer = {"type": "object", "properties": {"items": {"type": "array", "items": {
+        "oneOf": [thing, other]}}}}
+    document = {"openapi": "3.0.3", "paths": {
+        "/mixed": {"get": {"responses": {"200": {"content": {"application/json": {
+            "schema": answer}}}}}},
+        "/cursored": {"get": {"parameters": [{"name": "cursor", "in": "query"}],
+                              "responses": {"200": {"content": {"application/json": {
+                                  "schema": answer}}}}}},
+    }}
+    tables = described(table_definitions(document))
+    assert sorted(tables) == ["mixed"]
+    assert tables["mixed"][0] == {"id": ("bigint", {}), "kind": ("text", {})}
+    assert tables["mixed"][1]["missing_fields"] == "null"
+    assert any("GET /cursored skipped: it pages by cursor" in record.getMessage()
+               for record in caplog.records)
