@@ -37,7 +37,7 @@ import sys
 from collections import namedtuple
 from decimal import Decimal
 
-from . import cache, ratelimit, stats, transport
+from . import cache, stats, transport
 from .auth import mask
 from .errors import FdwError, excerpt
 from .records import find, keys_of, records_in
@@ -101,6 +101,8 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
     target = destination(table, url)
     headers = table.headers if etag is None else dict(table.headers, **{"If-None-Match": etag})
     if table.rate_limit:
+        from . import ratelimit  # here: only tables with rate_limit need it (and tempfile)
+
         ratelimit.take_turn(origin(table.url), table.rate_limit)
     counters.requests += 1
     with transport.deadline(table.request_timeout):
@@ -166,6 +168,8 @@ def decode_answer(table, url, response, counters):
         if response.status in RETRY_STATUSES:
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if retry_after is not None and table.rate_limit:
+                from . import ratelimit
+
                 ratelimit.hold(origin(table.url), retry_after)  # for every backend
             raise Retryable(message, hint=hint, detail=detail, retry_after=retry_after)
         raise FdwError(message, hint=hint, detail=detail)

@@ -23,12 +23,10 @@ and ends on a cancel, under any host. A turn taken and not used (a cancel
 during the wait) is lost, which only makes the rate lower.
 """
 import fcntl
-import hashlib
 import os
 import re
 import stat
 import struct
-import tempfile
 import time
 
 from . import interrupts
@@ -67,6 +65,8 @@ def _boot_id():
 
 def _folder():
     """The server's OS user's own folder for schedules; FdwError when it is not safely ours."""
+    import tempfile  # here: a backend whose tables have no rate_limit never needs it
+
     folder = os.path.join(tempfile.gettempdir(), "restcorn-rate-%d" % os.getuid())
     try:
         os.mkdir(folder, 0o700)
@@ -81,6 +81,8 @@ def _folder():
 
 def schedule_path(origin):
     """The schedule file of ``origin`` (scheme, host, port) for this cluster and boot."""
+    import hashlib
+
     key = "\0".join([os.getcwd(), _boot_id(), *map(str, origin)])
     return os.path.join(_folder(), hashlib.sha256(key.encode()).hexdigest()[:32])
 

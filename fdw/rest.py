@@ -8,7 +8,6 @@ schemas of IMPORT FOREIGN SCHEMA come from openapi.py.
 import time
 from itertools import chain, islice, repeat
 
-from . import openapi
 from .errors import FdwError, report, reported, reports_errors
 from .multicorn_compat import ForeignDataWrapper, multicorn2_behaviour
 from .options import SERVER_OPTIONS, USER_MAPPING_OPTIONS, parse_table
@@ -62,6 +61,8 @@ class RestFDW(ForeignDataWrapper):
     @classmethod
     def import_schema(cls, schema, srv_options, options, restriction_type, restricts):
         """Foreign tables for the GET endpoints of the service's OpenAPI document (openapi.py)."""
+        from . import openapi  # here, not at import: a query never needs it (nor YAML)
+
         try:
             return openapi.import_schema(dict(cls.default_options, **srv_options), options,
                                          restriction_type, restricts)
