@@ -2,7 +2,7 @@
 
 The service's log tells its own time per request; the client's wall time
 holds everything. This probe measures what lies between, where the wrapper
-runs: one GET through the wrappers' own keep-alive connection pool, and
+runs: one GET through the wrappers' own keep-alive connections (transport.py), and
 the same GET through the standard library's http.client, so the cost of the
 HTTP client itself shows.
 
@@ -13,7 +13,7 @@ import statistics
 import time
 from urllib.parse import urlsplit
 
-from fdw import http as fdw_http
+from fdw import transport
 from fdw.multicorn_compat import ForeignDataWrapper
 
 WARM_UP = 5
@@ -43,8 +43,17 @@ class ProbeFDW(ForeignDataWrapper):
 
 
 def pool_get(url):
-    pool = fdw_http.pool()
-    return lambda: pool.request("GET", url).data
+    """One GET through transport.get, the wrappers' keep-alive connections with sliced waits."""
+    parts = urlsplit(url)
+    target = parts.path + ("?" + parts.query if parts.query else "")
+
+    def get():
+        response = transport.get(parts.scheme, parts.hostname, parts.port, target, {}, 10, 10)
+        try:
+            return b"".join(response.stream(256 * 1024))
+        finally:
+            response.release()
+    return get
 
 
 def http_client_get(url):
