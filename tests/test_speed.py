@@ -166,3 +166,35 @@ def test_a_query_imports_no_more_than_it_needs():
                             cwd=root, env=dict(os.environ, PYTHONPATH=os.path.join(root, "engine",
                                                                                    "python")))
     assert loaded.stdout.split() == []
+
+
+def test_https_verifies_the_certificate(db, lookups, tmp_path):
+    """The service's certificate is verified (here a self-signed one): a clear ERROR, no data."""
+    import ssl
+    import subprocess
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+                   check=True, capture_output=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(cert), str(key))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = "https://127.0.0.1:%d" % server.server_address[1]
+        db.execute("DROP SERVER IF EXISTS speed_tls CASCADE")
+        db.execute("CREATE SERVER speed_tls FOREIGN DATA WRAPPER restcorn OPTIONS "
+                   "(wrapper 'fdw.RestFDW', url '%s', retries '0')" % url)
+        db.execute("CREATE FOREIGN TABLE speed.tls (id int, name text) SERVER speed_tls "
+                   "OPTIONS (path '/plain')")
+        with pytest.raises(Exception) as raised:
+            db.rows("SELECT id FROM speed.tls")
+        assert "could not reach %s/plain" % url in str(raised.value)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(raised.value.diag.message_detail)
+    finally:
+        server.shutdown()
+        server.server_close()
