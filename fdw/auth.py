@@ -19,9 +19,10 @@ as ``allowed_hosts`` is; a user mapping may set the credentials and headers
 only. Every request is checked against the url's origin (http.destination),
 and redirects are never followed.
 """
+import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from .urls import MASK
 
@@ -80,8 +81,18 @@ def header_secrets(headers):
                  if value and SECRET_HEADER.fullmatch(name))
 
 
+def echoed_forms(secret):
+    """The forms in which a service may echo ``secret``: as is, percent-encoded (quote, with and
+    without ``/`` kept, and quote_plus), JSON-escaped (json.dumps, and with ``\\/`` for ``/`` as
+    PHP's json_encode writes). ``mask`` matches each one in any letter case."""
+    escaped = json.dumps(secret)[1:-1]
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), escaped,
+            escaped.replace("/", "\\/")}
+
+
 def mask(text, secrets):
-    """``text`` with each secret, as is or percent-encoded, replaced by ``***``; None stays None.
+    """``text`` with each secret, in any echoed form and letter case, replaced by ``***``;
+    None stays None.
 
     A text cut before it was masked may begin with the end of a secret or end
     with its start (before a "..."): PARTIAL or more such characters are masked
@@ -89,17 +100,20 @@ def mask(text, secrets):
     """
     if text is None:
         return None
-    forms = {form for secret in secrets for form in (secret, quote(secret, safe=""))}
-    for form in sorted(forms, key=len, reverse=True):
-        text = text.replace(form, MASK)
+    forms = sorted({form for secret in secrets if secret for form in echoed_forms(secret)},
+                   key=len, reverse=True)
+    if not forms:
+        return text
+    text = re.sub("|".join(map(re.escape, forms)), MASK, text, flags=re.IGNORECASE)
     for form in forms:
-        body, dots, _ = (text[:-3], "...", None) if text.endswith("...") else (text, "", None)
+        folded = form.casefold()
+        body, dots = (text[:-3], "...") if text.endswith("...") else (text, "")
         for size in range(len(form) - 1, PARTIAL - 1, -1):
-            if body.endswith(form[:size]):
+            if body[-size:].casefold() == folded[:size]:
                 text = body[:-size] + MASK + dots
                 break
         for size in range(len(form) - 1, PARTIAL - 1, -1):
-            if text.startswith(form[-size:]):
+            if text[:size].casefold() == folded[-size:]:
                 text = MASK + text[size:]
                 break
     return text

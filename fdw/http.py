@@ -103,7 +103,7 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
     if table.rate_limit:
         from . import ratelimit  # here: only tables with rate_limit need it (and tempfile)
 
-        ratelimit.take_turn(origin(table.url), table.rate_limit)
+        ratelimit.take_turn(origin(table.url), table.rate_limit, table.retry_max_seconds)
     counters.requests += 1
     with transport.deadline(table.request_timeout):
         try:
@@ -170,7 +170,8 @@ def decode_answer(table, url, response, counters):
             if retry_after is not None and table.rate_limit:
                 from . import ratelimit
 
-                ratelimit.hold(origin(table.url), retry_after)  # for every backend
+                ratelimit.hold(origin(table.url), table.rate_limit, retry_after,
+                               table.retry_max_seconds)  # for every backend
             raise Retryable(message, hint=hint, detail=detail, retry_after=retry_after)
         raise FdwError(message, hint=hint, detail=detail)
     body = read_body(table, url, response)

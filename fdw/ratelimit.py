@@ -2,13 +2,15 @@
 
 ``rate_limit`` is ``<count>/<unit>``: ``50/s``, ``3000/min``, ``5000/hour``
 (units s, sec, second, m, min, minute, h, hour). Every backend of the cluster
-that sends a request to the same scheme, host and port under a rate limit
-takes a turn from one schedule: requests go out evenly spaced, one every
+that sends a request to the same scheme, host and port under the same rate
+limit takes a turn from one schedule (a server declaring another rate has a
+schedule of its own, so no role's server can slow another's requests): requests go out evenly spaced, one every
 ``unit / count`` seconds stretched by GUARD, so that the service, which sees
 them after varying network and queueing delays, never counts more than
 ``count`` in any window of one ``unit``. A ``Retry-After`` the service sends
-(with a 429 or 503) holds every backend's next turn until it has passed, not
-only the one that got it.
+(with a 429 or 503) holds every backend's next turn on that schedule until it
+has passed, not only the one that got it; a hold is never longer than the
+table's ``retry_max_seconds``.
 
 The schedule lives in a small file per (cluster, service) in a folder of the
 server's OS user under the system's temporary folder, locked (fcntl) for the
@@ -20,7 +22,9 @@ the backend's working directory, which PostgreSQL sets to the data directory.
 
 Waiting for a turn is interrupts.sleep: it counts against statement_timeout
 and ends on a cancel, under any host. A turn taken and not used (a cancel
-during the wait) is lost, which only makes the rate lower.
+during the wait) is given back when no later turn has been taken since. A
+turn further away than the table's ``retry_max_seconds`` is not taken: the
+request is an ERROR at once, instead of a wait that could not end in time.
 """
 import fcntl
 import os
@@ -31,6 +35,7 @@ import time
 
 from . import interrupts
 from .errors import FdwError
+from .urls import show_origin
 
 GUARD = 0.05  # turns are this much further apart than count per unit needs
 UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
@@ -79,11 +84,11 @@ def _folder():
     return folder
 
 
-def schedule_path(origin):
-    """The schedule file of ``origin`` (scheme, host, port) for this cluster and boot."""
+def schedule_path(origin, rate):
+    """The schedule file of ``origin`` (scheme, host, port) under ``rate`` for this cluster and boot."""
     import hashlib
 
-    key = "\0".join([os.getcwd(), _boot_id(), *map(str, origin)])
+    key = "\0".join([os.getcwd(), _boot_id(), *map(str, origin), *map(repr, rate)])
     return os.path.join(_folder(), hashlib.sha256(key.encode()).hexdigest()[:32])
 
 
@@ -102,21 +107,49 @@ def _update(path, change):
         os.close(descriptor)  # also releases the lock
 
 
-def take_turn(origin, rate, sleep=interrupts.sleep):
-    """Wait for this request's turn on ``origin``'s schedule under ``rate``; seconds waited."""
+def take_turn(origin, rate, budget, sleep=interrupts.sleep):
+    """Wait for this request's turn on ``origin``'s schedule under ``rate``; seconds waited.
+
+    ``budget`` (seconds, the table's retry_max_seconds): a turn further away
+    is not taken and FdwError is raised at once. A wait ended by an exception
+    (a cancel) gives its turn back when no later one has been taken since.
+    """
     gap = spacing(rate)
+    path = schedule_path(origin, rate)
 
     def reserve(following, held, now):
         start = max(now, following, held)
+        if start - now > budget:
+            return following, held, start - now
         return start + gap, held, start - now
-    _, _, wait = _update(schedule_path(origin), reserve)
+    following, _, wait = _update(path, reserve)
+    if wait > budget:
+        raise FdwError("the next request to %s under rate_limit %d/%gs could be sent only in %.0f s, "
+                       "past retry_max_seconds (%g)"
+                       % (show_origin(origin), rate[0], rate[1], wait, budget),
+                       hint="Raise the table's retry_max_seconds to wait that long, or send "
+                            "fewer requests.")
     if wait > 0:
-        sleep(wait)
+        try:
+            sleep(wait)
+        except BaseException:
+            _give_back(path, following, gap)
+            raise
     return max(wait, 0.0)
 
 
-def hold(origin, seconds):
-    """Every backend's next turn on ``origin`` waits until ``seconds`` from now (Retry-After)."""
+def _give_back(path, taken_until, gap):
+    """Return the turn ending at ``taken_until`` to the schedule if it is still the last one."""
+    def release(following, held, now):
+        return (following - gap if following == taken_until else following), held
+    _update(path, release)
+
+
+def hold(origin, rate, seconds, budget):
+    """Every backend's next turn on ``origin`` under ``rate`` waits ``seconds`` from now
+    (Retry-After), at most ``budget`` seconds (retry_max_seconds)."""
+    seconds = min(seconds, budget)
+
     def extend(following, held, now):
         return following, max(held, now + seconds)
-    _update(schedule_path(origin), extend)
+    _update(schedule_path(origin, rate), extend)

@@ -19,6 +19,7 @@ from .errors import FdwError
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 FIRST_WAIT = 0.5  # seconds, before the first retry
 MAX_WAIT = 10.0   # seconds, longest backoff between two attempts
+LONGEST_RETRY_AFTER = 86400.0  # seconds: a longer Retry-After is read as this (past any budget)
 
 
 class Retryable(FdwError):
@@ -36,7 +37,8 @@ def backoff(retry, rng=random.random):
 
 
 def retry_after_seconds(value, now=None):
-    """Retry-After (seconds or an HTTP date) as seconds to wait; None if absent or unreadable."""
+    """Retry-After (seconds or an HTTP date) as seconds to wait, at most LONGEST_RETRY_AFTER;
+    None if absent or unreadable."""
     if not value:
         return None
     try:
@@ -49,7 +51,7 @@ def retry_after_seconds(value, now=None):
         if when.tzinfo is None:
             return None
         seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
+    return min(max(0.0, seconds), LONGEST_RETRY_AFTER) if math.isfinite(seconds) else None
 
 
 def with_retries(request, retries, max_seconds, sleep=interrupts.sleep, clock=time.monotonic,

@@ -136,6 +136,7 @@ def test_retry_after_holds_every_backend(db, connect, stub):
 def test_a_wait_for_a_turn_ends_with_statement_timeout_and_cancel(db, stub, cancel_soon):
     handler, url = stub
     make_table(db, url, "1/hour")
+    db.execute("ALTER FOREIGN TABLE limited OPTIONS (SET retry_max_seconds '7200')")  # may wait
     assert len(db.rows("SELECT * FROM limited")) == 5  # the hour's one turn
     db.execute("SET statement_timeout = '500ms'")
     with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):

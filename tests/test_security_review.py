@@ -1,0 +1,202 @@
+"""An outside security review's findings, each refused or bounded with a clear ERROR.
+
+Through real PostgreSQL with the engine, against hostile stub services on
+loopback (tests/stub_http.py): a shared rate_limit schedule one server could
+stall, tokens echoed in other forms, runaway OpenAPI documents, growing
+cursors, memory estimates, transport headers as key headers, counts that are
+no counts, and values the column's type refuses.
+"""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler
+
+import psycopg
+import pytest
+
+from tests.stub_http import serve
+
+RECORDS = [{"id": number, "name": "n%d" % number} for number in range(1, 6)]
+
+
+def literal(value):
+    return "'%s'" % str(value).replace("'", "''")
+
+
+def options(**values):
+    return "OPTIONS (%s)" % ", ".join("%s %s" % (k, literal(v)) for k, v in values.items())
+
+
+def error_of(db, sql):
+    with pytest.raises(psycopg.Error) as caught:
+        db.execute(sql)
+    return caught.value.diag
+
+
+class Stub(BaseHTTPRequestHandler):
+    """Answers each GET with ``answer(self)``: (status, JSON-able body, headers); keeps requests."""
+
+    def do_GET(self):  # noqa: N802 (the standard library's name)
+        with self.lock:
+            self.seen.append((self.path, dict(self.headers)))
+        status, body, headers = self.answer()
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def answer(self):
+        return 200, {"records": RECORDS, "total": len(RECORDS)}, []
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stub():
+    """``stub(answer)``: serve a Stub whose ``answer`` is given; returns (handler class, url)."""
+    servers = []
+
+    def start(answer=Stub.answer):
+        handler = type("Hostile", (Stub,), {"answer": answer, "seen": [],
+                                            "lock": threading.Lock()})
+        context = serve(handler)
+        servers.append(context)
+        return handler, context.__enter__()
+
+    yield start
+    for context in servers:
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_server(db):
+    """``make_server(name, mapping=None, **options)``: a RestFDW server (dropped afterwards)."""
+    made = []
+
+    def make(name, mapping=None, **server_options):
+        db.execute("DROP SERVER IF EXISTS %s CASCADE" % name)
+        db.execute("CREATE SERVER %s FOREIGN DATA WRAPPER restcorn %s"
+                   % (name, options(wrapper="fdw.RestFDW", **server_options)))
+        if mapping is not None:
+            db.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER %s %s"
+                       % (name, options(**mapping)))
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        db.execute("DROP SERVER IF EXISTS %s CASCADE" % name)
+
+
+def plain_table(db, name, server, **table_options):
+    settings = dict(pagination="none", fields_param="", limit_param="")
+    settings.update(table_options)
+    db.execute("CREATE FOREIGN TABLE %s (id int, name text) SERVER %s %s"
+               % (name, server, options(**settings)))
+
+
+# --- finding 1: rate_limit schedules -----------------------------------------------------------
+
+def test_a_slow_rate_on_the_same_url_does_not_slow_another_server(db, stub, make_server):
+    """Finding 1: a server with the same url and rate_limit '1/hour' stalled every other one."""
+    _, url = stub()
+    make_server("hourly_srv", url=url, rate_limit="1/hour")
+    make_server("busy_srv", url=url, rate_limit="100/s")
+    plain_table(db, "hourly", "hourly_srv", retry_max_seconds="7200")
+    plain_table(db, "busy", "busy_srv")
+    assert len(db.rows("SELECT * FROM hourly")) == 5  # the hour's one turn is taken
+    db.execute("SET statement_timeout = '20s'")  # a shared schedule would wait an hour
+    for _ in range(3):
+        assert len(db.rows("SELECT * FROM busy")) == 5
+    db.execute("RESET statement_timeout")
+
+
+def test_a_turn_past_retry_max_seconds_is_an_error_at_once(db, stub, make_server):
+    handler, url = stub()
+    make_server("late_srv", url=url, rate_limit="1/hour")
+    plain_table(db, "late", "late_srv", retry_max_seconds="5")
+    assert len(db.rows("SELECT * FROM late")) == 5
+    db.execute("SET statement_timeout = '60s'")  # a wait would end in a QueryCanceled
+    diag = error_of(db, "SELECT * FROM late")
+    db.execute("RESET statement_timeout")
+    assert "under rate_limit 1/3600s" in diag.message_primary
+    assert "past retry_max_seconds (5)" in diag.message_primary
+    assert len(handler.seen) == 1
+
+
+def test_a_cancelled_wait_gives_its_turn_back(db, stub, make_server):
+    """Finding 1: each cancelled turn still reserved its slot, pushing later turns further away."""
+    handler, url = stub()
+    make_server("minute_srv", url=url, rate_limit="1/min")
+    plain_table(db, "minute", "minute_srv", retry_max_seconds="100")
+    assert len(db.rows("SELECT * FROM minute")) == 5  # the next turn is about 63 s away
+    db.execute("SET statement_timeout = '300ms'")
+    for _ in range(2):  # each waits for the turn 63 s away, is cancelled, and gives it back
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            db.execute("SELECT * FROM minute")
+    # Kept, those turns would put the next one 189 s away: past the budget, an error at once.
+    # Given back, it is still about 63 s away: within it, so the query waits and is cancelled.
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        db.execute("SELECT * FROM minute")
+    db.execute("RESET statement_timeout")
+    assert len(handler.seen) == 1
+
+
+@pytest.mark.parametrize("retry_after", ["1e308", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_huge_retry_after_is_a_short_error_and_holds_no_longer_than_the_budget(
+        db, stub, make_server, retry_after):
+    """Finding 1: Retry-After 1e308 held every backend's turn until reboot, with a 300-digit error."""
+    refused = []
+
+    def answer(self):
+        if not refused:
+            refused.append(True)
+            return 429, {"error": "slow down"}, [("Retry-After", retry_after)]
+        return Stub.answer(self)
+    _, url = stub(answer)
+    make_server("held_srv", url=url, rate_limit="100/s")
+    plain_table(db, "held", "held_srv", retry_max_seconds="2")
+    diag = error_of(db, "SELECT * FROM held")
+    assert "HTTP 429" in diag.message_primary
+    assert "past retry_max_seconds (2)" in diag.message_primary
+    assert len(diag.message_primary) < 300
+    db.execute("SET statement_timeout = '30s'")  # an uncapped hold would never end
+    assert len(db.rows("SELECT * FROM held")) == 5
+    db.execute("RESET statement_timeout")
+
+
+# --- finding 2: tokens echoed in other forms ---------------------------------------------------
+
+SLASHED_TOKEN = "tok/Qv7+Lm2/Xr9Hd4Wz"
+
+
+def echoed(form):
+    def answer(self):
+        token = self.headers.get("Authorization", "").split(" ", 1)[-1]
+        return 403, ('{"error": "bad token %s"}' % form(token)).encode(), []
+    return answer
+
+
+@pytest.mark.parametrize("form", [
+    lambda token: json.dumps(token)[1:-1].replace("/", "\\/"),  # PHP's json_encode
+    lambda token: token.lower(),
+    lambda token: token.upper(),
+    lambda token: __import__("urllib.parse").parse.quote_plus(token),
+    lambda token: __import__("urllib.parse").parse.quote(token, safe="").lower(),
+], ids=["json-escaped", "lower", "upper", "quote_plus", "quote-lower-hex"])
+def test_a_token_echoed_in_another_form_is_masked(db, cluster, stub, make_server, form):
+    _, url = stub(echoed(form))
+    make_server("echo_srv", mapping={"token": SLASHED_TOKEN}, url=url)
+    plain_table(db, "echo", "echo_srv")
+    diag = error_of(db, "SELECT * FROM echo")
+    assert "HTTP 403" in diag.message_primary and "bad token ***" in diag.message_detail
+    shown = (diag.message_primary or "") + (diag.message_detail or "") + (diag.message_hint or "")
+    for part in ("Qv7", "Lm2", "Xr9", "qv7", "lm2", "xr9", "QV7", "LM2"):
+        assert part not in shown
+    log = cluster.log()
+    for part in ("Qv7", "qv7", "QV7", "Xr9Hd4", "xr9hd4"):
+        assert part not in log
