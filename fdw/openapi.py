@@ -63,6 +63,8 @@ DEFAULT_DOCUMENT = "/openapi.json"
 FILE_CHUNK = 1024 * 1024  # bytes read between two checks for a cancel
 CREDENTIALS = auth.CREDENTIAL_OPTIONS + ("headers",)  # what goes only to the url's origin
 MAX_REF_DEPTH = 32
+MAX_RESOLUTIONS = 100_000  # schemas resolved for one document: far more than a real API needs
+INTERRUPT_EVERY = 256  # schemas resolved between two checks for a cancel
 SQL_WILDCARDS = {"any_run": "%", "any_char": "_", "escape": "\\"}
 CONVENTIONS = {"": "eq", "_gte": "ge", "_gt": "gt", "_lte": "le", "_lt": "lt"}
 ORDERED = ("lt", "le", "gt", "ge")
@@ -259,9 +261,32 @@ class Spec:
 
     def __init__(self, document):
         self.document = document
+        self.resolved = {}  # ($ref, depth) -> its resolution: each is worked out once
+        self.work = 0  # schemas resolved so far, at most MAX_RESOLUTIONS
 
     def resolve(self, schema, depth=0):
-        """``schema`` with local ``$ref``s followed ({} for one that leads nowhere)."""
+        """``schema`` with local ``$ref``s followed ({} for one that leads nowhere).
+
+        FdwError past MAX_RESOLUTIONS schemas (a document whose references
+        multiply); a pending cancel ends the work (interrupts.check).
+        """
+        self.work += 1
+        if self.work % INTERRUPT_EVERY == 0:
+            interrupts.check()
+        if self.work > MAX_RESOLUTIONS:
+            raise FdwError("the OpenAPI document needs more than %d schema resolutions"
+                           % MAX_RESOLUTIONS,
+                           hint="Its $ref, allOf, oneOf and anyOf references multiply; simplify "
+                                "the document, or create the foreign tables by hand.")
+        if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) \
+                and depth < MAX_REF_DEPTH:
+            key = (schema["$ref"], depth)
+            if key not in self.resolved:
+                self.resolved[key] = self._resolve(schema, depth)
+            return self.resolved[key]
+        return self._resolve(schema, depth)
+
+    def _resolve(self, schema, depth):
         while isinstance(schema, dict) and "$ref" in schema and depth < MAX_REF_DEPTH:
             reference = schema["$ref"]
             if not isinstance(reference, str) or not reference.startswith("#/"):

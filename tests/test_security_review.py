@@ -200,3 +200,77 @@ def test_a_token_echoed_in_another_form_is_masked(db, cluster, stub, make_server
     log = cluster.log()
     for part in ("Qv7", "qv7", "QV7", "Xr9Hd4", "xr9hd4"):
         assert part not in log
+
+
+# --- finding 3: OpenAPI documents whose references multiply ------------------------------------
+
+def multiplying_document(levels=17, fan_out=8):
+    """The reviewer's 2 KB document: S(i) is allOf fan_out x $ref S(i+1), 8^16 resolutions naively."""
+    schemas = {"S%d" % i: {"allOf": [{"$ref": "#/components/schemas/S%d" % (i + 1)}] * fan_out}
+               for i in range(levels - 1)}
+    schemas["S%d" % (levels - 1)] = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}}}
+    return things_document({"type": "array", "items": {"$ref": "#/components/schemas/S0"}},
+                           schemas)
+
+
+def things_document(answer_schema, schemas):
+    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/things": {"get": {"responses": {"200": {
+                "description": "ok", "content": {"application/json": {"schema": answer_schema}}}}}}},
+            "components": {"schemas": schemas}}
+
+
+def serving(document):
+    def answer(self):
+        if self.path.startswith("/openapi.json"):
+            return 200, document, []
+        return 200, RECORDS, []
+    return answer
+
+
+@pytest.mark.parametrize("behaviour", ["on", "off"])
+@pytest.mark.parametrize("levels", [17, 12])
+def test_multiplying_references_are_resolved_once_each(db, stub, make_server, behaviour, levels):
+    """Finding 3: IMPORT FOREIGN SCHEMA spun through 8^16 resolutions, deaf to a cancel.
+
+    17 levels go past MAX_REF_DEPTH (the endpoint is skipped with a NOTICE);
+    12 (8^11 resolutions unshared) are within it: the table is imported.
+    """
+    document = multiplying_document(levels)
+    assert len(json.dumps(document)) < 8192  # a small document
+    _, url = stub(serving(document))
+    make_server("refs_srv", url=url)
+    db.execute("DROP SCHEMA IF EXISTS refs CASCADE")
+    db.execute("CREATE SCHEMA refs")
+    db.execute("SET restcorn.multicorn2_behaviour = %s" % behaviour)
+    db.execute("SET statement_timeout = '60s'")  # the unbounded work ran for hours
+    db.execute("IMPORT FOREIGN SCHEMA api FROM SERVER refs_srv INTO refs")
+    db.execute("RESET statement_timeout")
+    db.execute("RESET restcorn.multicorn2_behaviour")
+    columns = db.rows("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                      "'refs' AND table_name = 'things' ORDER BY ordinal_position")
+    if levels == 17:
+        assert columns == []
+    else:
+        assert columns == [("id",), ("name",)]
+        assert db.rows("SELECT id, name FROM refs.things ORDER BY id") == [
+            (r["id"], r["name"]) for r in RECORDS]
+    db.execute("DROP SCHEMA refs CASCADE")
+
+
+def test_a_document_past_the_work_cap_is_a_clear_error(db, stub, make_server):
+    from fdw.openapi import MAX_RESOLUTIONS
+
+    parts = [{}] * MAX_RESOLUTIONS  # a large document: the cap bounds the work per document
+    document = things_document({"type": "array", "items": {"allOf": parts}}, {})
+    _, url = stub(serving(document))
+    make_server("work_srv", url=url)
+    db.execute("DROP SCHEMA IF EXISTS work CASCADE")
+    db.execute("CREATE SCHEMA work")
+    db.execute("SET restcorn.multicorn2_behaviour = on")
+    diag = error_of(db, "IMPORT FOREIGN SCHEMA api FROM SERVER work_srv INTO work")
+    db.execute("RESET restcorn.multicorn2_behaviour")
+    assert "needs more than %d schema resolutions" % MAX_RESOLUTIONS in diag.message_primary
+    assert "Error in python" not in diag.message_primary
+    db.execute("DROP SCHEMA work CASCADE")
