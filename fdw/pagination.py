@@ -34,7 +34,7 @@ from .errors import FdwError, excerpt
 from .http import NO_CONTENT, check_page, get_answer, is_count, records_of, show
 from .pushdown import FIRST_PAGE, GROWTH, page_params
 from .records import find, keys_of
-from .urls import follow, origin, request_url
+from .urls import MAX_URL_LENGTH, follow, origin, request_url
 
 # One request of a scan: ``start`` is the offset of its first record (offset
 # style only, else None), ``count`` the most records it may hold (None: unknown).
@@ -204,7 +204,14 @@ class Cursor(Sized):
                            % (show(self.table, answer.url), excerpt(repr(cursor), 80),
                               self.table.cursor_path),
                            hint="Set the cursor_path option to where the next cursor is.")
-        return self.request([(self.table.cursor_param, str(cursor))])
+        cursor = str(cursor)
+        if len(cursor) > MAX_URL_LENGTH:
+            raise FdwError("the answer of %s has a cursor under \"%s\" longer than %d characters"
+                           % (show(self.table, answer.url), self.table.cursor_path,
+                              MAX_URL_LENGTH),
+                           hint="A cursor is sent back in the next request's URL, which no "
+                                "service takes that long.")
+        return self.request([(self.table.cursor_param, cursor)])
 
 
 class NextUrl(Sized):
@@ -295,7 +302,7 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
     style = Single if single else STYLES[table.pagination]
     pages = style(table, base or table.endpoint, params, offset, limit, first_page)
     request = pages.first()
-    seen, fingerprints = set(), {}  # request URLs; page fingerprint -> page number
+    seen, fingerprints = set(), {}  # request URLs' digests; page fingerprint -> page number
     for number in range(1, table.max_pages + 2):
         if request is None:
             return
@@ -314,12 +321,22 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
         check(records, show(table, request.url))
         counters.rows += len(records)
         yield records
-        seen.add(request.url)
+        previous = request.url
         request = pages.next(answer, records, request)
-        if request is not None and request.url in seen:
+        if request is None:
+            return
+        seen.add(digest(previous))
+        if digest(request.url) in seen:
             raise FdwError("the service's paging is in a loop: %s asks again for %s"
                            % (show(table, answer.url), show(table, request.url)),
                            hint="The service sent the same cursor or next page twice.")
+
+
+def digest(url):
+    """A request URL as the paging loop remembers it: 32 bytes (SHA-256), however long the URL."""
+    import hashlib  # here: a scan of one page never needs it
+
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).digest()
 
 
 def fingerprint(records):

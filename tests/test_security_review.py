@@ -274,3 +274,42 @@ def test_a_document_past_the_work_cap_is_a_clear_error(db, stub, make_server):
     assert "needs more than %d schema resolutions" % MAX_RESOLUTIONS in diag.message_primary
     assert "Error in python" not in diag.message_primary
     db.execute("DROP SCHEMA work CASCADE")
+
+
+# --- finding 4: cursors that grow ----------------------------------------------------------------
+
+def cursor_service(cursor_of):
+    """Pages of RECORDS whose next cursor is ``cursor_of(page number)`` (None: the last page)."""
+    def answer(self):
+        from urllib.parse import parse_qs, urlsplit
+
+        cursor = parse_qs(urlsplit(self.path).query).get("cursor", [""])[0]
+        number = 1 if not cursor else int(cursor.split("-")[0]) + 1
+        return 200, {"items": [dict(r, id=r["id"] + 10 * number) for r in RECORDS],
+                     "next": cursor_of(number)}, []
+    return answer
+
+
+def cursor_table(db, make_server, url, name):
+    make_server(name + "_srv", url=url)
+    plain_table(db, name, name + "_srv", pagination="cursor", records_path="items",
+                cursor_path="next", cursor_param="cursor")
+
+
+def test_an_overlong_cursor_is_refused(db, stub, make_server):
+    """Finding 4: every cursor was kept, a new 2 MB one per page grew the backend to GBs."""
+    _, url = stub(cursor_service(lambda number: "%d-%s" % (number, "x" * 9000)))
+    cursor_table(db, make_server, url, "longcursor")
+    diag = error_of(db, "SELECT * FROM longcursor")
+    assert 'has a cursor under "next" longer than 8192 characters' in diag.message_primary
+
+
+def test_long_cursors_within_the_cap_page_and_a_repeat_is_a_loop(db, stub, make_server):
+    _, url = stub(cursor_service(lambda number: "%d-%s" % (number, "y" * 8000)
+                                 if number < 20 else None))
+    cursor_table(db, make_server, url, "longpages")
+    assert db.value("SELECT count(*) FROM longpages") == 100
+    _, url = stub(cursor_service(lambda number: "%d-z" % (number % 3) if number < 20 else None))
+    cursor_table(db, make_server, url, "looping")
+    diag = error_of(db, "SELECT * FROM looping")
+    assert "paging is in a loop" in diag.message_primary
