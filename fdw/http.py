@@ -278,6 +278,8 @@ def read_body(table, url, response):
 # plus its characters, a dict of up to 5 keys 184 (keys shared between records).
 VALUE_BYTES = 112
 CONTAINER_BYTES = 200
+WIDE_4 = re.compile(rb"[\xf0-\xff]|\\u[dD][89abAB]")  # a character past U+FFFF (maybe)
+WIDE_2 = re.compile(rb"[\xc4-\xef]|\\u(?:0[1-9a-fA-F]|[1-9a-fA-F])")  # one past U+00FF
 
 
 def parsed_size(body):
@@ -291,7 +293,29 @@ def parsed_size(body):
     """
     containers = body.count(b"{") + body.count(b"[")
     values = body.count(b",") + containers + 1
-    return len(body) + VALUE_BYTES * values + CONTAINER_BYTES * containers
+    return len(body) * text_bytes_per_byte(body) + VALUE_BYTES * values + \
+        CONTAINER_BYTES * containers
+
+
+def text_bytes_per_byte(body):
+    """The most memory per byte of ``body`` (JSON bytes) its parsed strings may take.
+
+    Python stores a string at 1, 2 or 4 bytes per character, by its widest
+    character (PEP 393): 4 when the body holds a character past U+FFFF (a
+    UTF-8 lead byte from 0xF0, or an escaped surrogate ``\\uD800``-``\\uDBFF``),
+    2 for one past U+00FF (lead bytes 0xC4-0xEF, or ``\\u0100`` and up), else 1.
+    One more for any non-ASCII text: a conversion to PostgreSQL's UTF-8 keeps
+    a UTF-8 copy with the string. A character takes at least one byte of the
+    body, so this bounds every string's size.
+    """
+    escaped = b"\\u" in body
+    if body.isascii() and not escaped:
+        return 1
+    if WIDE_4.search(body):
+        return 5
+    if WIDE_2.search(body):
+        return 3
+    return 2
 
 
 def read_error_text(response):

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import psycopg
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from tests.stub_http import serve
 
@@ -313,3 +314,53 @@ def test_long_cursors_within_the_cap_page_and_a_repeat_is_a_loop(db, stub, make_
     cursor_table(db, make_server, url, "looping")
     diag = error_of(db, "SELECT * FROM looping")
     assert "paging is in a loop" in diag.message_primary
+
+
+# --- finding 5: the parsed-size estimate and wide characters --------------------------------------
+
+def measured(text):
+    """Bytes that json.loads(``text``) (as the wrapper parses: Decimal floats) allocates and keeps."""
+    import tracemalloc
+    from decimal import Decimal
+
+    tracemalloc.start()
+    value = json.loads(text, parse_float=Decimal)
+    used = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del value
+    return used
+
+
+@pytest.mark.parametrize("body", [
+    '{"records":[{"v":"\U0001F600%s"}]}' % ("a" * 2_000_000),  # the reviewer's, at 2 MB
+    '{"records":[{"v":"\\ud83d\\ude00%s"}]}' % ("a" * 2_000_000),  # the same, escaped
+    '{"records":[{"v":"\u4e2d%s"}]}' % ("a" * 2_000_000),
+    '{"records":[{"v":"\\u0100%s"}]}' % ("a" * 2_000_000),
+    '{"records":[{"v":"\u00e9%s"}]}' % ("a" * 2_000_000),
+], ids=["astral", "escaped-astral", "cjk", "escaped-latin-extended", "latin-1"])
+def test_parsed_size_holds_for_wide_characters(body):
+    """Finding 5: one emoji in a 60 MiB string made it take 4 bytes a character, unestimated."""
+    from fdw.http import parsed_size
+
+    assert parsed_size(body.encode()) >= measured(body)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(), max_size=20), st.booleans())
+def test_parsed_size_is_an_upper_estimate_for_any_strings(strings, ascii_only):
+    from fdw.http import parsed_size
+
+    body = json.dumps({"records": [{"v": text} for text in strings]}, ensure_ascii=ascii_only)
+    assert parsed_size(body.encode("utf-8", "surrogatepass")) >= measured(body)
+
+
+def test_an_answer_of_wide_characters_is_refused_by_its_parsed_size(db, stub, make_server):
+    """The reviewer's body, smaller: 2 MB of text with one emoji takes 8 MB once parsed."""
+    body = ('{"records":[{"id":1,"name":"\U0001F600%s"}]}' % ("a" * 2_000_000)).encode()
+    _, url = stub(lambda self: (200, body, []))
+    make_server("wide_srv", url=url)
+    plain_table(db, "wide", "wide_srv", max_response_bytes="6000000")
+    diag = error_of(db, "SELECT * FROM wide")
+    assert "once parsed, more than max_response_bytes (6000000) allows" in diag.message_primary
+    db.execute("ALTER FOREIGN TABLE wide OPTIONS (SET max_response_bytes '12000000')")
+    assert db.value("SELECT length(name) FROM wide") == 2_000_001
