@@ -15,9 +15,10 @@ secrets too, so a user mapping may hold a service's own credential header.
 
 Where they may go: only to the scheme, host and port of the url option,
 which only a server may set (options.SERVER_OPTIONS, enforced by the host),
-as ``allowed_hosts`` is; a user mapping may set the credentials and headers
-only. Every request is checked against the url's origin (http.destination),
-and redirects are never followed.
+as ``allowed_hosts``, ``api_key_header`` and ``api_key_param`` are (where in
+a request the key goes is the server owner's choice too); a user mapping may
+set the token, API key and headers only. Every request is checked against
+the url's origin (http.destination), and redirects are never followed.
 """
 import json
 import re
@@ -39,6 +40,10 @@ PARTIAL = 4  # a cut text's first or last characters that are this much of a sec
 # an exception that quotes the value.
 HEADER_VALUE = re.compile(r"[\x21-\x7e]+")
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# Headers that say where a request goes or how its bytes are framed (RFC 9110 section 7.6.1,
+# RFC 9112): set by the transport, never by an option.
+TRANSPORT_HEADERS = ("host", "content-length", "transfer-encoding", "connection", "keep-alive",
+                     "te", "trailer", "upgrade", "proxy-connection", "expect")
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,11 @@ def parse_secret(value):
 
 
 def parse_header_name(value):
+    """The header name an API key goes in; ValueError for a non-name or a TRANSPORT_HEADERS one."""
     if not HEADER_NAME.fullmatch(value):
         raise ValueError("must be an HTTP header name (letters, digits and -)")
+    if value.lower() in TRANSPORT_HEADERS:
+        raise ValueError("may not be %s, a header the transport sets" % value)
     return value
 
 

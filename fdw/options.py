@@ -137,7 +137,7 @@ HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 HEADER_TEXT = re.compile(r"[\x20-\x7e]*")
 HEADER_SPLIT = re.compile(r";\s*(?=[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*:)")
 # Set by the transport, or where a request goes: never by an option.
-FORBIDDEN_HEADERS = ("host", "content-length", "transfer-encoding", "connection")
+FORBIDDEN_HEADERS = auth.TRANSPORT_HEADERS
 
 
 def parse_text(value):
@@ -288,11 +288,12 @@ def parse_op_names(value):
 Option = namedtuple("Option", ["parse", "default"])
 
 # Where options may be set (the host enforces it: RestFDW declares them as its
-# server_options and user_mapping_options). Where requests go is the server
+# server_options and user_mapping_options). Where requests go, and where in
+# a request the API key goes (api_key_header, api_key_param), is the server
 # owner's choice; a user mapping holds credentials and nothing that could
 # send them elsewhere. Every other option is a table or server option.
-SERVER_OPTIONS = ("url", "allowed_hosts", "rate_limit")
-USER_MAPPING_OPTIONS = ("token", "api_key", "api_key_header", "api_key_param", "headers")
+SERVER_OPTIONS = ("url", "allowed_hosts", "rate_limit", "api_key_header", "api_key_param")
+USER_MAPPING_OPTIONS = ("token", "api_key", "headers")
 REQUIRED = object()
 ABSENT = None  # a default: the option's value is None unless given
 

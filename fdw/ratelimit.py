@@ -130,11 +130,13 @@ def take_turn(origin, rate, budget, sleep=interrupts.sleep):
                        hint="Raise the table's retry_max_seconds to wait that long, or send "
                             "fewer requests.")
     if wait > 0:
+        waited = False
         try:
             sleep(wait)
-        except BaseException:
-            _give_back(path, following, gap)
-            raise
+            waited = True
+        finally:
+            if not waited:  # a cancel or timeout ended the wait: the turn is not used
+                _give_back(path, following, gap)
     return max(wait, 0.0)
 
 

@@ -70,9 +70,10 @@ def setup(cluster, service):
         create_server % "token_srv",
         "CREATE USER MAPPING FOR CURRENT_USER SERVER token_srv " + options(token=TOKEN),
         # an API key sent as a query parameter, and one sent as a header, for PUBLIC
-        create_server % "key_param_srv",
-        "CREATE USER MAPPING FOR PUBLIC SERVER key_param_srv "
-        + options(api_key=KEY, api_key_param="api_key"),
+        # where the key goes is the server's option; the key is the mapping's
+        "CREATE SERVER key_param_srv FOREIGN DATA WRAPPER restcorn "
+        + options(wrapper="fdw.DictionaryFDW", url=service.url, api_key_param="api_key"),
+        "CREATE USER MAPPING FOR PUBLIC SERVER key_param_srv " + options(api_key=KEY),
         create_server % "key_header_srv",
         "CREATE USER MAPPING FOR PUBLIC SERVER key_header_srv " + options(api_key=KEY),
         # a server others use: PUBLIC's mapping has the token, the keeper has one of its own

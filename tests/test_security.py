@@ -627,6 +627,6 @@ def test_neither_a_table_nor_a_mapping_can_move_requests(db, cluster, server_for
 def test_restfdw_declares_its_option_levels():
     from fdw import DictionaryFDW, RestFDW
     for wrapper in (RestFDW, DictionaryFDW):
-        assert {"url", "allowed_hosts"} <= set(wrapper.server_options)
-        assert set(wrapper.user_mapping_options) == {"token", "api_key", "api_key_header",
-                                                     "api_key_param", "headers"}
+        assert {"url", "allowed_hosts", "api_key_header", "api_key_param"} <= \
+            set(wrapper.server_options)
+        assert set(wrapper.user_mapping_options) == {"token", "api_key", "headers"}

@@ -364,3 +364,64 @@ def test_an_answer_of_wide_characters_is_refused_by_its_parsed_size(db, stub, ma
     assert "once parsed, more than max_response_bytes (6000000) allows" in diag.message_primary
     db.execute("ALTER FOREIGN TABLE wide OPTIONS (SET max_response_bytes '12000000')")
     assert db.value("SELECT length(name) FROM wide") == 2_000_001
+
+
+# --- finding 6: where an API key goes ------------------------------------------------------------
+
+KEY = "key_Hn4Tp8Rw2Zs6Vb1M"
+
+
+@pytest.mark.parametrize("header", ["Host", "connection", "Content-Length", "Transfer-Encoding",
+                                    "TE", "Upgrade"])
+def test_a_transport_header_is_no_api_key_header(db, stub, make_server, header):
+    """Finding 6: api_key_header 'Host' reached any virtual host behind the url's address."""
+    handler, url = stub()
+    make_server("hdr_srv", mapping={"api_key": KEY}, url=url, api_key_header=header)
+    plain_table(db, "hdr", "hdr_srv")
+    diag = error_of(db, "SELECT * FROM hdr")
+    assert diag.message_primary.startswith('option "api_key_header" may not be %s' % header)
+    assert handler.seen == []
+
+
+@pytest.mark.parametrize("option", [{"api_key_header": "X-Other"}, {"api_key_param": "q"}])
+def test_only_the_server_decides_where_the_key_goes(db, cluster, stub, make_server, option):
+    """Finding 6: a table owner set api_key_param 'q' and sent another role's key in the query."""
+    handler, url = stub()
+    make_server("keyed_srv", url=url)
+    db.execute("CREATE USER MAPPING FOR PUBLIC SERVER keyed_srv " + options(api_key=KEY))
+    db.execute("DROP ROLE IF EXISTS rc_table_owner")
+    db.execute("CREATE ROLE rc_table_owner LOGIN")
+    db.execute("GRANT USAGE ON FOREIGN SERVER keyed_srv TO rc_table_owner")
+    db.execute("GRANT CREATE ON SCHEMA public TO rc_table_owner")
+    try:
+        with psycopg.connect(cluster.dsn(user="rc_table_owner"), autocommit=True) as owner:
+            owner.execute("CREATE FOREIGN TABLE keyed (id int, name text) SERVER keyed_srv "
+                          + options(pagination="none", fields_param="", limit_param="",
+                                    **option))
+            with pytest.raises(psycopg.Error) as caught:
+                owner.execute("SELECT * FROM keyed")
+            assert caught.value.diag.message_primary == (
+                'option "%s" may be set only on the foreign server, not on the foreign table'
+                % next(iter(option)))
+            owner.execute("DROP FOREIGN TABLE keyed")
+        with pytest.raises(psycopg.Error, match="may be set only on the foreign server, not in a "
+                                                "user mapping"):
+            db.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER keyed_srv "
+                       + options(api_key=KEY, **option))
+            db.execute("CREATE FOREIGN TABLE keyed (id int) SERVER keyed_srv")
+            db.execute("SELECT * FROM keyed")
+    finally:
+        db.execute("DROP FOREIGN TABLE IF EXISTS public.keyed")
+        db.execute("REVOKE CREATE ON SCHEMA public FROM rc_table_owner")
+        db.execute("DROP SERVER keyed_srv CASCADE")
+        db.execute("DROP ROLE rc_table_owner")
+    assert handler.seen == []
+    db.execute("DROP SERVER IF EXISTS keyed_srv CASCADE")
+
+
+def test_the_server_sends_the_key_where_it_says(db, stub, make_server):
+    handler, url = stub()
+    make_server("param_srv", mapping={"api_key": KEY}, url=url, api_key_param="key")
+    plain_table(db, "param", "param_srv")
+    assert len(db.rows("SELECT * FROM param")) == 5
+    assert "key=" + KEY in handler.seen[-1][0]
