@@ -215,3 +215,23 @@ def test_options_set_where_they_may_be_are_merged(db):
     assert len(db.rows("SELECT * FROM %s" % table)) == 3
     (init,) = calls(db, "init")
     assert "('token', 'secret-value')" in init and "('url', 'http://127.0.0.1:1')" in init
+
+
+def test_an_option_on_both_the_table_and_its_server_is_an_error(db):
+    """Multicorn2's order (table < server) would drop the table's value without a word."""
+    table = make_table(db, server_options="rows '5'", table_options="rows '3'")
+    with pytest.raises(psycopg.Error) as info:
+        db.rows("SELECT * FROM %s" % table)
+    assert info.value.diag.message_primary == (
+        'option "rows" is set on both the foreign table and its server, with different values; '
+        "the server's would win")
+    assert "OPTIONS (DROP rows)" in info.value.diag.message_hint
+    db.execute("ALTER SERVER %s OPTIONS (DROP rows)" % db.value(
+        "SELECT srvname FROM pg_foreign_table JOIN pg_foreign_server s ON s.oid = ftserver "
+        "WHERE ftrelid = %s::regclass", (table,)))
+    assert len(db.rows("SELECT * FROM %s" % table)) == 3
+
+
+def test_the_same_option_value_at_both_levels_is_fine(db):
+    table = make_table(db, server_options="rows '2'", table_options="rows '2'")
+    assert len(db.rows("SELECT * FROM %s" % table)) == 2

@@ -43,6 +43,10 @@ def get_class(name):
 def merge_options(cls, table, server, mapping):
     """The options a wrapper gets: table, then server, then user mapping (later keys win).
 
+    An option set on both the table and its server with different values is
+    an ERROR: Multicorn2's order would silently drop the table's. A user
+    mapping may override the server (per-user credentials).
+
     A class may declare ``server_options`` (names only a server may set) and
     ``user_mapping_options`` (the only names a user mapping may set); an
     option set elsewhere is an ERROR naming it and where it may be set.
@@ -65,6 +69,13 @@ def merge_options(cls, table, server, mapping):
                 'option "%s" may not be set in a user mapping' % name,
                 hint="A user mapping of %s may set only: %s." % (
                     cls.__name__, ", ".join(mapping_allowed) or "nothing"))
+    for name in sorted(set(table) & set(server)):
+        if name != "wrapper" and table[name] != server[name]:
+            raise MulticornException(
+                'option "%s" is set on both the foreign table and its server, with different '
+                'values; the server\'s would win' % name,
+                hint="Drop it from one of them (ALTER FOREIGN TABLE ... OPTIONS (DROP %s), or "
+                     "ALTER SERVER ... OPTIONS (DROP %s))." % (name, name))
     merged = dict(table)
     merged.update(server)
     merged.update(mapping)
