@@ -50,6 +50,7 @@ from .urls import allowed, origin, parse, redact, request_url, show_origin
 Answer = namedtuple("Answer", ["body", "headers", "url", "size"])
 NOT_MODIFIED = "not modified"  # what get_once returns for a 304 to If-None-Match
 NO_CONTENT = "no content"  # the body of a 204 No Content answer: no records, a count of 0
+MAX_COUNT = 2 ** 63 - 1  # the largest count of records: PostgreSQL's bigint, as count(*) returns
 
 SERVICE_HINT = "Check the url option and that the service is running."
 READ_CHUNK = 256 * 1024
@@ -477,4 +478,5 @@ def fetch_total(table, params, base=None):
 
 
 def is_count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    """True for a count of records: a whole number (no bool) from 0 to MAX_COUNT."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT

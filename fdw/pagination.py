@@ -31,9 +31,10 @@ from collections import namedtuple
 
 from . import stats, types
 from .errors import FdwError, excerpt
-from .http import NO_CONTENT, check_page, get_answer, is_count, records_of, show
+from .http import MAX_COUNT, NO_CONTENT, check_page, get_answer, is_count, records_of, show
 from .pushdown import FIRST_PAGE, GROWTH, page_params
 from .records import find, keys_of
+from .types import json_text
 from .urls import MAX_URL_LENGTH, follow, origin, request_url
 
 # One request of a scan: ``start`` is the offset of its first record (offset
@@ -41,6 +42,7 @@ from .urls import MAX_URL_LENGTH, follow, origin, request_url
 Request = namedtuple("Request", ["url", "start", "count"])
 ABSENT = object()  # what find gives for a key the answer does not have
 REPEAT_CHECK = 100  # the records of a page compared to tell pages apart
+COUNT_DIGITS = 19  # the most digits of a count header (MAX_COUNT has 19)
 
 
 def total_of(table, answer):
@@ -52,7 +54,8 @@ def total_of(table, answer):
     if table.total_header:
         text = answer.headers.get(table.total_header)
         text = text.strip() if isinstance(text, str) else ""
-        return int(text) if text and text.isascii() and text.isdigit() else None
+        readable = text and len(text) <= COUNT_DIGITS and text.isascii() and text.isdigit()
+        return int(text) if readable and is_count(int(text)) else None
     if not table.total_key or answer.body is NO_CONTENT:
         return None
     total = find(answer.body, keys_of(table.total_key))
@@ -71,9 +74,17 @@ def fetch_count(table, params, base=None):
     records_of(table, answer.body, url)
     total = total_of(table, answer)
     if total is None:
-        where = ("no %s header" % table.total_header if table.total_header
-                 else 'no count under "%s"' % table.total_key)
-        raise FdwError("the answer of %s has %s" % (show(table, url), where),
+        if table.total_header:
+            found = answer.headers.get(table.total_header)
+            where = ("no %s header" % table.total_header if found is None else
+                     "%s: %s, not a count" % (table.total_header, excerpt(found, 80)))
+        else:
+            found = find(answer.body, keys_of(table.total_key), ABSENT)
+            where = ('no count under "%s"' % table.total_key if found is ABSENT else
+                     '%s under "%s", not a count' % (excerpt(json_text(found), 80),
+                                                     table.total_key))
+        raise FdwError("the answer of %s has %s (a count is a whole number from 0 to %d)"
+                       % (show(table, url), where, MAX_COUNT),
                        hint="Set the total_header option (such as X-Total-Count) or total_key "
                             "to where the service gives the number of matches, or both to '' "
                             "when it gives none.",

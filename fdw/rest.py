@@ -136,6 +136,7 @@ class RestFDW(ForeignDataWrapper):
         expected = None if params is None else self.known_count(params)
         return expected if expected is not None and 0 < expected <= WHOLE_RESULT else None
 
+    @reports_errors
     def can_count(self):
         """True when count_rows can give the number of records with one request.
 
@@ -148,6 +149,7 @@ class RestFDW(ForeignDataWrapper):
         return bool(self.table.pushdown and self.table.counted and target is not None
                     and not target[1])
 
+    @reports_errors
     def count_rows(self):
         """The number of records of the whole table: the service's count, one request."""
         base, _ = self.target([])

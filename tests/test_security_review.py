@@ -425,3 +425,62 @@ def test_the_server_sends_the_key_where_it_says(db, stub, make_server):
     plain_table(db, "param", "param_srv")
     assert len(db.rows("SELECT * FROM param")) == 5
     assert "key=" + KEY in handler.seen[-1][0]
+
+
+# --- finding 7: totals that are no count -----------------------------------------------------------
+
+BAD_TOTALS = ["-5", '"abc"', "1.5", "true", "1E+2", "1" + "0" * 4000, str(2 ** 63)]
+
+
+def counted(total_text=None, header=None):
+    """A service whose answers report ``total_text`` (raw JSON) under "total", or ``header``."""
+    def answer(self):
+        records = json.dumps(RECORDS)
+        if header is not None:
+            return 200, records.encode(), [("X-Total-Count", header)]
+        return 200, ('{"records": %s, "total": %s}' % (records, total_text)).encode(), []
+    return answer
+
+
+@pytest.mark.parametrize("total", BAD_TOTALS, ids=lambda total: total[:8])
+@pytest.mark.parametrize("query", ["SELECT count(*) FROM {t}", "EXPLAIN SELECT * FROM {t} WHERE id = 3",
+                                   "SELECT * FROM {t} WHERE id = 3"])
+def test_a_total_that_is_no_count_is_a_clear_error(db, stub, make_server, total, query):
+    """Finding 7: count(*) failed with 'Error in python: FdwError', or an OverflowError naming
+    neither the URL nor the value."""
+    _, url = stub(counted(total))
+    make_server("total_srv", url=url)
+    db.execute("CREATE FOREIGN TABLE totals (id int, name text) SERVER total_srv "
+               + options(pagination="offset", records_path="records", total_key="total",
+                         fields_param="", use_remote_estimate="true"))
+    diag = error_of(db, query.format(t="totals"))
+    message = diag.message_primary
+    assert "Error in python" not in message
+    assert message.startswith("the answer of %s?" % url)
+    assert "has %s" % total[:60] in message and 'under "total", not a count' in message
+    assert "(a count is a whole number from 0 to 9223372036854775807)" in message
+    assert diag.message_hint and "total_key" in diag.message_hint
+    assert len(message) < 1000
+
+
+@pytest.mark.parametrize("header", ["-5", "abc", "1.5", "1" + "0" * 4000, str(2 ** 63)],
+                         ids=lambda header: header[:8])
+def test_a_count_header_that_is_no_count_is_a_clear_error(db, stub, make_server, header):
+    _, url = stub(counted(header=header))
+    make_server("header_srv", url=url)
+    db.execute("CREATE FOREIGN TABLE header_totals (id int, name text) SERVER header_srv "
+               + options(pagination="offset", records_path="", total_header="X-Total-Count",
+                         fields_param=""))
+    diag = error_of(db, "SELECT count(*) FROM header_totals")
+    assert "Error in python" not in diag.message_primary
+    assert diag.message_primary.startswith("the answer of %s?" % url)
+    assert "X-Total-Count: %s" % header[:40] in diag.message_primary
+
+
+def test_the_largest_count_is_counted(db, stub, make_server):
+    _, url = stub(counted(str(2 ** 63 - 1)))
+    make_server("big_srv", url=url)
+    db.execute("CREATE FOREIGN TABLE bigcount (id int, name text) SERVER big_srv "
+               + options(pagination="offset", records_path="records", total_key="total",
+                         fields_param=""))
+    assert db.value("SELECT count(*) FROM bigcount") == 2 ** 63 - 1
