@@ -332,11 +332,11 @@ def test_values_convert_like_multicorn(db):
         "[{'i': 7, 'b': 2**40, 't': 'é', 'by': b'\\x00\\x01', 'n': 1.25, "
         "'d': datetime.date(2024, 2, 3), 'ts': datetime.datetime(2024, 2, 3, 4, 5, 6), "
         "'ia': [1, None, 3], 'ta': ['a \"q\"', 'b,c'], 'j': json.dumps({'k': [1]}), "
-        "'f': True, 'v': 'longer', 'fl': 2.5}, {'i': '8', 'f': 'no', 'fl': 3}]")
+        "'f': True, 'v': 'abc   ', 'fl': 2.5}, {'i': '8', 'f': 'no', 'fl': 3}]")
     rows = db.rows("SELECT * FROM %s" % table)
     assert rows[0] == (7, 2 ** 40, "é", b"\x00\x01", pytest.approx(1.25),
                        datetime.date(2024, 2, 3), datetime.datetime(2024, 2, 3, 4, 5, 6),
-                       [1, None, 3], ['a "q"', "b,c"], {"k": [1]}, True, "longer", 2.5)
+                       [1, None, 3], ['a "q"', "b,c"], {"k": [1]}, True, "abc", 2.5)
     assert rows[1][0] == 8 and rows[1][10] is False and rows[1][12] == 3.0
 
 
@@ -345,6 +345,8 @@ def test_values_convert_like_multicorn(db):
     ("i int", "[{'i': 2**40}]", "out of range for type integer"),
     ("j jsonb", "[{'j': {'k': 1}}]", "invalid input syntax for type json"),
     ("t text", "[{'t': 'a\\x00b'}]", 'column "t": value contains a NUL character'),
+    ("v varchar(3)", "[{'v': 'longer'}]",
+     'column "v": value too long for type character varying(3)'),
     ("t text", "[7]", "rows must be mappings or sequences"),
 ])
 def test_bad_values_are_clear_errors(db, column, expression, message):

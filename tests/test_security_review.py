@@ -484,3 +484,71 @@ def test_the_largest_count_is_counted(db, stub, make_server):
                + options(pagination="offset", records_path="records", total_key="total",
                          fields_param=""))
     assert db.value("SELECT count(*) FROM bigcount") == 2 ** 63 - 1
+
+
+# --- finding 8: values the column's type refuses -------------------------------------------------
+
+def one_record(record):
+    return lambda self: (200, json.dumps({"records": [record]}).encode(), [])
+
+
+@pytest.mark.parametrize("column_type, value", [
+    ("varchar(3)", "xxxxxx"), ("varchar(3)", "x\u00e9\u00e9\u00e9"), ("char(3)", "xxxxxx"),
+    ("varchar(1)", "\U0001F600\U0001F600"),
+])
+def test_a_value_longer_than_its_column_allows_is_an_error(db, stub, make_server, column_type,
+                                                            value):
+    """Finding 8: a service's "xxxxxx" came back from a varchar(3) column, and WHERE matched it."""
+    _, url = stub(one_record({"id": 1, "v": value}))
+    make_server("len_srv", url=url)
+    db.execute("CREATE FOREIGN TABLE lens (id int, v %s) SERVER len_srv %s"
+               % (column_type, options(pagination="none", fields_param="", limit_param="")))
+    for query in ("SELECT * FROM lens", "SELECT id FROM lens WHERE v = %s" % literal(value)):
+        diag = error_of(db, query)
+        assert diag.sqlstate == "22001"  # string_data_right_truncation, as the type's input gives
+        assert 'column "v"' in diag.message_primary
+        assert "value too long for type" in diag.message_primary
+        assert value in (diag.message_detail or "")
+    db.execute("CREATE TABLE local_lens (v %s)" % column_type)
+    with pytest.raises(psycopg.errors.StringDataRightTruncation):
+        db.execute("INSERT INTO local_lens VALUES (%s)" % literal(value))
+    db.execute("DROP TABLE local_lens")
+
+
+@pytest.mark.parametrize("column_type, value, stored", [
+    ("varchar(3)", "abc", "abc"), ("varchar(3)", "abc   ", "abc"), ("char(3)", "ab", "ab "),
+    ("char(3)", "abc  ", "abc"), ("varchar", "x" * 100, "x" * 100), ("varchar(2)", "\u00e9\u00e9", "\u00e9\u00e9"),
+])
+def test_values_within_their_length_are_as_a_local_table_holds_them(db, stub, make_server,
+                                                                      column_type, value, stored):
+    _, url = stub(one_record({"id": 1, "v": value}))
+    make_server("fit_srv", url=url)
+    db.execute("CREATE FOREIGN TABLE fits (id int, v %s) SERVER fit_srv %s"
+               % (column_type, options(pagination="none", fields_param="", limit_param="")))
+    local = db.value("SELECT %s::%s" % (literal(value), column_type))
+    assert db.value("SELECT v FROM fits") == local == stored
+    assert db.value("SELECT v::text FROM fits") == db.value(
+        "SELECT %s::%s::text" % (literal(value), column_type))
+
+
+@pytest.mark.parametrize("column_type", ["text", "varchar(10)", "char(5)", "jsonb", "int",
+                                         "text[]"])
+def test_a_nul_character_names_its_column(db, stub, make_server, column_type):
+    """Finding 8: a \\u0000 gave a bare 'invalid byte sequence for encoding "UTF8": 0x00'."""
+    value = ["a\u0000b"] if column_type.endswith("[]") else "a\u0000b"
+    _, url = stub(one_record({"id": 1, "v": value}))
+    make_server("nul_srv", url=url)
+    db.execute("CREATE FOREIGN TABLE nuls (id int, v %s) SERVER nul_srv %s"
+               % (column_type, options(pagination="none", fields_param="", limit_param="")))
+    diag = error_of(db, "SELECT * FROM nuls")
+    assert 'column "v"' in diag.message_primary or 'column "v"' in (diag.message_detail or "") \
+        or 'column "v"' in (diag.context or ""), diag.message_primary
+
+
+def test_a_nul_character_in_json_is_kept_as_a_local_json_keeps_it(db, stub, make_server):
+    _, url = stub(one_record({"id": 1, "v": "a\u0000b"}))
+    make_server("jnul_srv", url=url)
+    db.execute("CREATE FOREIGN TABLE jnuls (id int, v json) SERVER jnul_srv %s"
+               % options(pagination="none", fields_param="", limit_param=""))
+    assert db.value("SELECT v::text FROM jnuls") == db.value(
+        "SELECT %s::json::text" % literal(json.dumps("a\u0000b")))

@@ -19,10 +19,13 @@
  * Back to PostgreSQL (rows): None -> NULL; otherwise the value is written as
  * text (numbers by str(), strings as is, sequences as array literals, mappings
  * as hstore text, dates by isoformat()) and read by the column type's input
- * function, except text, varchar and bytea which take the text as is. The row
+ * function, except text, varchar and bytea which take the text as is (a
+ * varchar(n) checked for length as its input function does). The row
  * path has fast paths for the common exact cases (str into text, int into
  * integers, float into float8, bool into boolean) that give the same results
- * without building the text.
+ * without building the text. An ERROR of an input function names the column
+ * in its CONTEXT; a value too long for its varchar(n) or char(n), or holding
+ * a NUL character, names it in the message.
  */
 #include "restcorn.h"
 
@@ -43,6 +46,7 @@
 static PyObject *date_class = NULL;
 static PyObject *datetime_class = NULL;
 static PyObject *utc = NULL;	/* datetime.timezone.utc */
+#define RC_SHOWN_CHARACTERS 100	/* of a value an ERROR shows */
 static PyObject *decimal_class = NULL;
 
 static void
@@ -488,23 +492,111 @@ rc_append_value(StringInfo buf, PyObject *value, int ndims, bool quote)
 	rc_append_str_of(buf, value, quote);
 }
 
+/* A NUL in a value's text is an ERROR naming the column: no text type can hold one. */
+static void
+rc_check_no_nul(RcColumn *col, const char *s, int len)
+{
+	if (memchr(s, '\0', len) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				 errmsg("column \"%s\": value contains a NUL character, which %s cannot hold",
+						col->attname, format_type_be(col->typoid))));
+}
+
+/*
+ * The byte length of ``s`` a varchar(n) or char(n) column keeps, by the rule
+ * of the type's input function with the column's typmod (varchar_input,
+ * bpchar_input): a value of more than n characters is an ERROR, unless the
+ * characters past n are all spaces, which are cut. Unlike the input
+ * function's, the ERROR names the column and shows the value's start.
+ */
+static int
+rc_length_checked(RcColumn *col, const char *s, int len)
+{
+	int			maxlen;
+	int			kept;
+	int			i;
+
+	if ((col->typoid != VARCHAROID && col->typoid != BPCHAROID) || col->ndims > 0 ||
+		col->typmod < (int32) VARHDRSZ)
+		return len;
+	maxlen = col->typmod - VARHDRSZ;
+	if (len <= maxlen)
+		return len;				/* no more characters than bytes */
+	kept = pg_mbcharcliplen(s, len, maxlen);
+	for (i = kept; i < len; i++)
+	{
+		if (s[i] != ' ')
+			ereport(ERROR,
+					(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+					 errmsg("column \"%s\": value too long for type %s",
+							col->attname, format_type_with_typemod(col->typoid, col->typmod)),
+					 errdetail("The value is \"%.*s\"%s (%d characters).",
+							   pg_mbcliplen(s, len, RC_SHOWN_CHARACTERS), s,
+							   pg_mbstrlen_with_len(s, len) > RC_SHOWN_CHARACTERS ? "..." : "",
+							   pg_mbstrlen_with_len(s, len))));
+	}
+	return kept;
+}
+
 static Datum
 rc_text_datum(RcColumn *col, const char *s, int len)
 {
-	if (col->kind == RC_CONV_TEXT && memchr(s, '\0', len) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
-				 errmsg("column \"%s\": value contains a NUL character, which text cannot hold",
-						col->attname)));
+	if (col->kind == RC_CONV_TEXT)
+	{
+		rc_check_no_nul(col, s, len);
+		len = rc_length_checked(col, s, len);
+	}
 	return PointerGetDatum(cstring_to_text_with_len(s, len));
+}
+
+/* Names the column in the CONTEXT of an ERROR its type's input function raises. */
+static void
+rc_input_context(void *arg)
+{
+	RcColumn   *col = (RcColumn *) arg;
+
+	errcontext("column \"%s\" of the foreign table's row", col->attname);
+}
+
+/*
+ * A value the fast paths do not take: written as text (rc_append_value) and
+ * read by the column type's input function with its typmod (text, varchar
+ * and bytea take the text as is). Any ERROR names the column in its CONTEXT.
+ */
+static Datum
+rc_text_input_datum(PyObject *value, RcColumn *col)
+{
+	ErrorContextCallback context;
+	StringInfoData buf;
+	Datum		result;
+
+	context.callback = rc_input_context;
+	context.arg = col;
+	context.previous = error_context_stack;
+	error_context_stack = &context;
+	if (PyUnicode_Check(value) &&
+		PyUnicode_FindChar(value, 0, 0, PyUnicode_GET_LENGTH(value), 1) != -1)
+		rc_check_no_nul(col, "", 1);	/* before the encoding check refuses it unnamed */
+	initStringInfo(&buf);
+	rc_append_value(&buf, value, col->ndims, false);
+	if (col->kind == RC_CONV_TEXT || col->kind == RC_CONV_BYTEA)
+		result = rc_text_datum(col, buf.data, buf.len);
+	else
+	{
+		rc_check_no_nul(col, buf.data, buf.len);
+		if (col->typoid == BPCHAROID)
+			buf.data[rc_length_checked(col, buf.data, buf.len)] = '\0';
+		result = InputFunctionCall(&col->infunc, buf.data, col->ioparam, col->typmod);
+	}
+	error_context_stack = context.previous;
+	return result;
 }
 
 /* One Python value -> one datum of the column's type. */
 static Datum
 rc_value_to_datum(PyObject *value, RcColumn *col)
 {
-	StringInfoData buf;
-
 	switch (col->kind)
 	{
 		case RC_CONV_TEXT:
@@ -565,11 +657,7 @@ rc_value_to_datum(PyObject *value, RcColumn *col)
 			break;
 	}
 
-	initStringInfo(&buf);
-	rc_append_value(&buf, value, col->ndims, false);
-	if (col->kind == RC_CONV_TEXT || col->kind == RC_CONV_BYTEA)
-		return rc_text_datum(col, buf.data, buf.len);
-	return InputFunctionCall(&col->infunc, buf.data, col->ioparam, col->typmod);
+	return rc_text_input_datum(value, col);
 }
 
 static PyObject *
