@@ -8,6 +8,7 @@ converted before PostgreSQL reads it. Names are those of ``format_type_be``
 """
 import json
 import math
+import re
 import struct
 from decimal import Decimal
 
@@ -58,27 +59,48 @@ def width(type_name):
 def to_json_text(value):
     """A JSON value as json/jsonb input text (None stays None, i.e. SQL NULL).
 
-    Numbers keep the exact text they came in (answers are parsed with
-    Decimal for non-integers): ``0.1000000000000000055511151231257827`` stays so.
+    The service's value written again, compactly (no blank after ``,`` and
+    ``:``) and with every character as itself (``{"a":"é"}``, never
+    ``\\u00e9``): a json column holds this text, not the service's own
+    bytes, whose whitespace and escapes a parsed answer no longer has; a
+    jsonb column is exact. Numbers keep the exact text they came in (answers
+    are parsed with Decimal for non-integers):
+    ``0.1000000000000000055511151231257827`` stays so.
+    A string holding a lone surrogate (``"\\ud800"`` in the answer), which
+    is no character and has no UTF-8 form, stays escaped as it came.
     """
     if value is None:
         return None
     try:
-        return json.dumps(value)
+        text = json.dumps(value, ensure_ascii=False, separators=COMPACT)
     except TypeError:  # a Decimal somewhere inside
-        return json_text(value)
+        text = json_text(value, compact=True, ascii_only=False)
+    if SURROGATE.search(text):
+        text = json_text(value, compact=True)
+    return text
 
 
-def json_text(value):
-    """JSON text of a decoded JSON value, Decimals written as their exact decimal text."""
+COMPACT = (",", ":")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def json_text(value, compact=False, ascii_only=True):
+    """JSON text of a decoded JSON value, Decimals written as their exact decimal text.
+
+    As Python's json.dumps writes it by default (``{"a": "\\u00e9"}``, the
+    form error messages show); ``compact``: no blank after ``,`` and ``:``;
+    not ``ascii_only``: non-ASCII characters as themselves.
+    """
     if isinstance(value, Decimal):
         return str(value)
+    comma, colon = COMPACT if compact else (", ", ": ")
     if isinstance(value, dict):
-        return "{%s}" % ", ".join("%s: %s" % (json.dumps(key), json_text(item))
-                                  for key, item in value.items())
+        return "{%s}" % comma.join(
+            "%s%s%s" % (json.dumps(key, ensure_ascii=ascii_only), colon,
+                        json_text(item, compact, ascii_only)) for key, item in value.items())
     if isinstance(value, list):
-        return "[%s]" % ", ".join(map(json_text, value))
-    return json.dumps(value)
+        return "[%s]" % comma.join(json_text(item, compact, ascii_only) for item in value)
+    return json.dumps(value, ensure_ascii=ascii_only)
 
 
 def converter(column):
