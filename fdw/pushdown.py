@@ -97,6 +97,9 @@ RANGE_OPERATORS = ("lt", "le", "gt", "ge")
 # Collations whose order is code point order, the order the service sorts
 # and compares text in (UTF-8 byte order is code point order).
 CODE_POINT_COLLATIONS = ("c", "posix", "ucs_basic", "pg_c_utf8")
+# Collations under which PostgreSQL's lower(), and so ILIKE, folds only the
+# ASCII letters A-Z (others, even C.utf8 and pg_c_utf8, fold by Unicode rules).
+ASCII_FOLDING_COLLATIONS = ("c", "posix")
 
 # Paging: a small first page, so LIMIT-like early stops and EXISTS fetch
 # little, then each page GROWTH times larger up to the page_size option.
@@ -232,9 +235,22 @@ def exact_order(column, collate, default_collation):
     """
     if column.kind in (INTEGER, NUMBER):
         return True
-    if column.kind == TEXT:
+    if column.kind == TEXT and column.type_name in values.STRING_TYPES:
         return is_code_point_collation(effective_collation(column, collate, default_collation))
     return False
+
+
+def exact_ilike(column, qual, default_collation):
+    """True when an ILIKE on ``column`` may be sent to a service that declares ilike.
+
+    PostgreSQL's ILIKE compares lower(value) with lower(pattern), and lower()
+    depends on the collation: only under C and POSIX does it fold exactly the
+    ASCII letters. A service listing ilike folds case as a superset of that
+    (each character to at most one other), so its match is exact or wider
+    there, and under any other or unknown collation the qual is not sent.
+    """
+    name = effective_collation(column, getattr(qual, "collation", UNKNOWN), default_collation)
+    return name is not None and name.lower() in ASCII_FOLDING_COLLATIONS
 
 
 def exact_equality(column, qual, default_collation):
@@ -271,16 +287,18 @@ def filter_params(quals, columns, default_collation=""):
     other operator of its direction, values.range_pair). Several equality / IN quals on
     one column push the intersection of their values (the service ORs repeated
     values); an empty intersection, or an empty IN list, matches nothing.
-    Range quals on text are pushed only under a code point collation, and
-    equality and LIKE only under a known deterministic one (exact_equality). A
-    parameter the service takes only once carries the first qual's value.
+    Only quals on the types of values.quals_sent are pushed. Range quals on
+    text are pushed only under a code point collation, ILIKE only under C or
+    POSIX (exact_ilike), and equality and LIKE only under a known
+    deterministic one (exact_equality). A parameter the service takes only
+    once carries the first qual's value.
     """
     equal = {}  # column name -> (Python type of the values, {text: None} in first-seen order)
     others = []  # (Param, text)
     for qual in quals:
         column = columns.get(qual.field_name)
         operator = operator_of(qual)
-        if column is None or operator is None:
+        if column is None or operator is None or not values.quals_sent(column):
             continue
         if operator in RANGE_OPERATORS:
             collation = getattr(qual, "collation", UNKNOWN)
@@ -291,6 +309,8 @@ def filter_params(quals, columns, default_collation=""):
                 others.append((column.params[pair[0]], pair[1]))
             continue
         if operator not in column.filters or not exact_equality(column, qual, default_collation):
+            continue
+        if operator == "ilike" and not exact_ilike(column, qual, default_collation):
             continue
         if operator in ("eq", "in"):
             allowed = equality_values(qual, operator)

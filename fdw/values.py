@@ -44,6 +44,23 @@ STRICT_OPERATORS = ("gt", "lt")
 LOST_TIME = timedelta(seconds=1)
 
 
+# The types whose quals are sent (values.equality_text, values.range_pair).
+# text and varchar compare as strings of the value as sent; numbers by value;
+# boolean, date and timestamps as their ISO text means. Quals on every other
+# type are never sent, whatever the column's ``filters`` option lists:
+# character(n) ignores trailing blanks, name cuts a constant to 63 bytes,
+# citext compares without case, uuid reads several spellings, and bytea,
+# inet, json/jsonb, arrays, money, time/timetz, interval, enums and domains
+# compare by rules of their own that a string test does not follow.
+STRING_TYPES = ("text", "character varying", "varchar")
+COMPARED_AS_SENT = STRING_TYPES + ("boolean", "date") + TIMESTAMPS
+
+
+def quals_sent(column):
+    """True when quals on ``column`` may be sent: its type compares here as the text sent does."""
+    return column.kind in (INTEGER, NUMBER) or column.type_name in COMPARED_AS_SENT
+
+
 def is_float_column(column):
     return column.kind == NUMBER and column.type_name in FLOAT_BITS
 

@@ -847,3 +847,257 @@ def test_the_same_rows_under_multicorn2_behaviour(db, exact, sql):
         assert db.rows(sql % "repos") == local
     finally:
         db.execute("RESET restcorn.multicorn2_behaviour")
+
+
+# --- quals only on types compared as sent; ILIKE only under C / POSIX; json text ------------------
+
+TYPED_ROWS = [
+    {"id": 1, "ci": "Alice", "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "ch": "ab",
+     "nm": "n" * 70, "js": {"a": "é"}},
+    {"id": 2, "ci": "alice", "u": "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", "ch": "ab ",
+     "nm": "x", "js": {"b": ["ü", 1]}},
+    {"id": 3, "ci": "ALICE", "u": "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", "ch": "ab  ",
+     "nm": "n" * 70 + "z", "js": "日本"},
+    {"id": 4, "ci": "bob", "u": "b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "ch": "abc",
+     "nm": "y", "js": None},
+]
+FOLD_ROWS = [{"id": number, "c": text} for number, text in
+             enumerate(["istanbul", "Ispanak", "İstanbul", "ıx", "Straße", "STRASSE"], 1)]
+ALL_FILTERS = "filters 'eq,in,lt,le,gt,ge,like,ilike'"
+
+
+@pytest.fixture(scope="module")
+def typed(cluster, service):
+    """Schema ``typed``: citext, uuid, char(80), name and json columns over /tables, and ILIKE."""
+    for name, columns, rows in (
+            ("typed", {"id": "integer", "ci": "text", "u": "text", "ch": "text", "nm": "text",
+                       "js": "json"}, TYPED_ROWS),
+            ("fold", {"id": "integer", "c": "text"}, FOLD_ROWS)):
+        answer = requests.put("%s/tables/%s" % (service.url, name),
+                              data=json.dumps({"columns": columns, "records": rows}).encode())
+        assert answer.status_code == 201, answer.text
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS citext")
+        conn.execute("DROP SCHEMA IF EXISTS typed CASCADE")
+        conn.execute("DROP SERVER IF EXISTS typed_srv CASCADE")
+        conn.execute("CREATE SCHEMA typed")
+        conn.execute("CREATE SERVER typed_srv FOREIGN DATA WRAPPER restcorn "
+                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % service.url)
+        conn.execute(
+            "CREATE FOREIGN TABLE typed.t (id int, ci citext OPTIONS (%(f)s), u uuid OPTIONS (%(f)s), "
+            "ch char(80) OPTIONS (%(f)s), nm name OPTIONS (%(f)s), js json) SERVER typed_srv "
+            "OPTIONS (path '/tables/typed/suffix/offset', fields_param '')" % {"f": ALL_FILTERS})
+        conn.execute("CREATE TABLE typed.local_t AS SELECT * FROM typed.t")
+        fold_columns = (
+            "id int, c_c text OPTIONS (field 'c', %(f)s) COLLATE \"C\", "
+            "c_posix text OPTIONS (field 'c', %(f)s, collation 'POSIX') COLLATE \"POSIX\", "
+            "c_utf8 text OPTIONS (field 'c', %(f)s) COLLATE \"C.utf8\", "
+            "c_default text OPTIONS (field 'c', %(f)s)" % {"f": ALL_FILTERS})
+        conn.execute("CREATE FOREIGN TABLE typed.fold (%s) SERVER typed_srv OPTIONS "
+                     "(path '/tables/fold/suffix/offset', fields_param '')" % fold_columns)
+        conn.execute("CREATE TABLE typed.local_fold AS SELECT * FROM typed.fold")
+    yield service
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA typed CASCADE")
+        conn.execute("DROP SERVER typed_srv CASCADE")
+
+
+def filters_sent(log, path):
+    """The filter parameters the requests to ``path`` (a count, then the pages) all carried."""
+    sent = [{name: values for name, values in args.items() if name not in ("limit", "offset")}
+            for args in log.args(path)]
+    assert sent and all(args == sent[0] for args in sent), sent
+    return sent[0]
+
+
+@pytest.mark.parametrize("where", [
+    "ci = 'alice'", "ci IN ('ALICE', 'bob')", "ci LIKE 'al%'", "ci >= 'ALICE'",
+    "u = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", "u IN ('{b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}')",
+    "ch = 'ab'", "ch <= 'ab'", "ch IN ('ab', 'abc ')", "ch LIKE 'ab %'",
+    "nm = '%s'" % ("n" * 70), "nm >= '%s'" % ("n" * 64),
+])
+def test_types_not_compared_as_sent_push_no_filter(db, typed, log, where):
+    """Review finding 1: citext, uuid, char(n) and name quals were sent as string tests.
+
+    ``ci = 'alice'`` missed Alice, ``u = ...`` the upper-case and braced
+    spellings, ``ch = 'ab'`` the blank-padded rows and ``nm`` a constant cut
+    to 63 bytes. PostgreSQL evaluates them now: the same rows as a local table.
+    """
+    sql = "SELECT id FROM typed.{t} WHERE " + where + " ORDER BY id"
+    expected = db.rows(sql.replace("{t}", "local_t"))
+    assert expected
+    assert db.rows(sql.replace("{t}", "t")) == expected
+    assert filters_sent(log, "/tables/typed/suffix/offset") == {}
+
+
+def test_types_not_compared_as_sent_under_multicorn2_behaviour(db, typed):
+    db.rows("SELECT id FROM typed.t WHERE id = 1")  # loads the engine and its settings
+    if db.value("SELECT current_setting('restcorn.multicorn2_behaviour', true)") is None:
+        pytest.skip("the engine has no Multicorn2 stand-in")
+    sql = ("SELECT id FROM typed.%s WHERE ci = 'alice' OR u = 'a0eebc99-9c0b-4ef8-bb6d-"
+           "6bb9bd380a11' OR ch = 'ab' ORDER BY id")
+    local = db.rows(sql % "local_t")
+    db.execute("SET restcorn.multicorn2_behaviour = on")
+    try:
+        assert db.rows(sql % "t") == local == [(1,), (2,), (3,)]
+    finally:
+        db.execute("RESET restcorn.multicorn2_behaviour")
+
+
+NOT_SENT_TYPES = ["citext", "uuid", "character", "bpchar", "name", "bytea", "inet", "cidr",
+                  "macaddr", "json", "jsonb", "text[]", "integer[]", "money", "interval",
+                  "time without time zone", "time with time zone", "xml", "tsvector", "mood",
+                  "my_text_domain"]
+SENT_OPERATORS = ["=", "<", "<=", ">", ">=", "~~", "~~*"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(type_name=st.sampled_from(NOT_SENT_TYPES), operator_name=st.sampled_from(SENT_OPERATORS),
+       text=st.text(max_size=8), as_list=st.booleans(), multicorn2=st.booleans())
+def test_quals_on_types_not_compared_as_sent_are_never_pushed(type_name, operator_name, text,
+                                                              as_list, multicorn2):
+    """The whole kind: no operator on any type outside values.COMPARED_AS_SENT becomes a filter."""
+    from restcorn_engine import Qual
+
+    from fdw.pushdown import filter_params
+    column = column_config(type_name, "eq,in,lt,le,gt,ge,like,ilike")
+    qual = Qual("c", ("=", True), [text, text + "x"]) if as_list else Qual("c", operator_name, text)
+    qual.collation = "C"
+    with host(multicorn2):
+        assert filter_params([qual], {"c": column}, "C") == []
+
+
+@pytest.mark.parametrize("type_name", ["text", "character varying", "varchar"])
+def test_text_and_varchar_quals_are_still_pushed(type_name):
+    from restcorn_engine import Qual
+
+    from fdw.pushdown import filter_params
+    qual = Qual("c", "=", "ab")
+    qual.collation = "default"
+    assert filter_params([qual], {"c": column_config(type_name)}) == [("c", "ab")]
+
+
+@pytest.mark.parametrize("column, pushed", [("c_c", True), ("c_posix", True), ("c_utf8", False),
+                                            ("c_default", False)])
+@pytest.mark.parametrize("pattern", ["i%", "I%", "_stanbul", "%SS%", "%ß%", "ı%"])
+def test_ilike_is_pushed_only_under_ascii_folding_collations(db, typed, log, column, pushed,
+                                                             pattern):
+    """Review finding 2: under C.utf8 ``c ILIKE 'i%'`` missed İstanbul (lower('İ') is 'i' there).
+
+    Only under C and POSIX does lower() fold just the ASCII letters, which the
+    service's folding (one character to at most one other) covers; under the
+    database default (default_collation not said) or any other collation
+    PostgreSQL evaluates the ILIKE.
+    """
+    sql = "SELECT id FROM typed.{t} WHERE " + column + " ILIKE '" + pattern + "' ORDER BY id"
+    assert db.rows(sql.replace("{t}", "fold")) == db.rows(sql.replace("{t}", "local_fold"))
+    sent = filters_sent(log, "/tables/fold/suffix/offset")
+    assert sent == ({"c_ilike": [pattern]} if pushed else {})
+
+
+def test_ilike_under_c_utf8_finds_the_dotted_capital_i(db, typed):
+    assert db.rows("SELECT c_utf8 FROM typed.fold WHERE c_utf8 ILIKE 'i%' ORDER BY id") == [
+        ("istanbul",), ("Ispanak",), ("İstanbul",)]
+
+
+def test_ilike_in_a_c_utf8_database_finds_the_dotted_capital_i(cluster, typed):
+    """Review finding 2 as found: a database with LOCALE 'C.utf8', no COLLATE, no options.
+
+    ``c ILIKE 'i%'`` gave {istanbul, Ispanak}: the service's folding keeps İ,
+    PostgreSQL's lower() there makes it i. The qual's collation is the
+    database default, which no option declares C: PostgreSQL evaluates it.
+    """
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS exact_c_utf8")
+        conn.execute("CREATE DATABASE exact_c_utf8 LOCALE 'C.utf8' TEMPLATE template0")
+    try:
+        with psycopg.connect(cluster.dsn("exact_c_utf8"), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION restcorn")
+            conn.execute("CREATE SERVER s FOREIGN DATA WRAPPER restcorn "
+                         "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % typed.url)
+            conn.execute("CREATE FOREIGN TABLE fold (id int, c text OPTIONS "
+                         "(filters 'eq,in,like,ilike')) SERVER s "
+                         "OPTIONS (path '/tables/fold/suffix/offset', fields_param '')")
+            conn.execute("CREATE TABLE local_fold AS SELECT * FROM fold")
+            sql = "SELECT c FROM %s WHERE c ILIKE 'i%%' ORDER BY id"
+            expected = [("istanbul",), ("Ispanak",), ("İstanbul",)]
+            assert conn.execute(sql % "local_fold").fetchall() == expected
+            assert conn.execute(sql % "fold").fetchall() == expected
+    finally:
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            conn.execute("DROP DATABASE exact_c_utf8 WITH (FORCE)")
+
+
+@pytest.mark.parametrize("column", ["c_c", "c_utf8", "c_default"])
+def test_ilike_under_multicorn2_behaviour(db, typed, log, column):
+    """Without qual collations only the column's collation option can say C: c_posix's does."""
+    db.rows("SELECT id FROM typed.fold WHERE id = 1")  # loads the engine and its settings
+    if db.value("SELECT current_setting('restcorn.multicorn2_behaviour', true)") is None:
+        pytest.skip("the engine has no Multicorn2 stand-in")
+    sql = "SELECT id FROM typed.%s WHERE " + column + " ILIKE 'i%%' ORDER BY id"
+    local = db.rows(sql % "local_fold")
+    log.clear()
+    db.execute("SET restcorn.multicorn2_behaviour = on")
+    try:
+        assert db.rows(sql % "fold") == local
+    finally:
+        db.execute("RESET restcorn.multicorn2_behaviour")
+    assert filters_sent(log, "/tables/fold/suffix/offset") == {}
+
+
+@pytest.mark.parametrize("collation, option, default_collation, pushed", [
+    ("C", "", "", True), ("POSIX", "", "", True), ("c", "", "", True),
+    ("C.utf8", "", "", False), ("en-x-icu", "", "C", False), ("und-x-icu", "", "", False),
+    ("pg_c_utf8", "", "", False), ("ucs_basic", "", "", False), ("en_US.utf8", "", "", False),
+    ("default", "", "", False), ("default", "", "C", True), ("default", "", "C.utf8", False),
+    (None, "C", "", True), (None, "POSIX", "", True),
+    (None, "", "C", False), (None, "C.utf8", "", False), (None, "default", "C", True),
+    (None, "default", "", False),
+])
+def test_ilike_collation_rule(collation, option, default_collation, pushed):
+    """A qual's collation (None here: a host giving none, as Multicorn2) decides an ILIKE."""
+    from restcorn_engine import ColumnDefinition, Qual
+
+    from fdw.options import parse_table
+    from fdw.pushdown import filter_params
+    options = {"filters": "ilike"} if not option else {"filters": "ilike", "collation": option}
+    definition = ColumnDefinition("c", 0, -1, "text", "text", options)
+    table = parse_table({"url": "http://svc", "default_collation": default_collation},
+                        {"c": definition})
+    qual = Qual("c", "~~*", "i%")
+    if collation is not None:
+        qual.collation = collation
+    sent = filter_params([qual], table.columns, table.default_collation)
+    assert sent == ([("c_ilike", "i%")] if pushed else [])
+
+
+def test_json_text_keeps_non_ascii_characters(db, typed):
+    """Review finding 3: ``{"a":"é"}`` came back as ``{"a": "\\u00e9"}``; LIKE '%é%' found none."""
+    assert db.rows("SELECT id FROM typed.t WHERE js::text LIKE '%é%'") == [(1,)]
+    assert db.rows("SELECT js::text FROM typed.t ORDER BY id") == [
+        ('{"a":"é"}',), ('{"b":["ü",1]}',), ('"日本"',), (None,)]
+    assert db.rows("SELECT id, js::text FROM typed.t ORDER BY id") == \
+        db.rows("SELECT id, js::text FROM typed.local_t ORDER BY id")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_VALUES)
+def test_json_text_is_the_value_in_utf8(value):
+    """The whole kind: the text reads back as the value, has a UTF-8 form and escapes no letter."""
+    from fdw.types import to_json_text
+    if value is None:
+        return
+    text = to_json_text(value)
+    text.encode("utf-8")  # no lone surrogate left unescaped
+    assert json.loads(text, parse_float=Decimal) == value
+    if not re.search(r"[\ud800-\udfff]", json.dumps(value, ensure_ascii=False, default=str)):
+        # Only control characters are escaped (\\ is an escaped backslash, not an escape).
+        assert "\\u" not in re.sub(r"\\u00[01][0-9a-f]", "", text.replace("\\\\", ""))

@@ -67,8 +67,9 @@ def test_like_is_pushed_and_exact(dictionary, log):
 
 
 def test_ilike_and_escapes(dictionary, log):
-    assert [r["word"] for r in dictionary.execute([Qual("word", "~~*", "house")], {"word"})] == [
-        "house", "House"]
+    ilike = Qual("word", "~~*", "house")
+    ilike.collation = "C"  # ILIKE is sent only where lower() folds just ASCII letters
+    assert [r["word"] for r in dictionary.execute([ilike], {"word"})] == ["house", "House"]
     assert [r["word"] for r in dictionary.execute([Qual("word", "~~", "100\\%")], {"word"})] == ["100%"]
     assert [r["word"] for r in dictionary.execute([Qual("word", "~~", "under\\_%")], {"word"})] == [
         "under_score"]

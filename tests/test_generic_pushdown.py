@@ -130,7 +130,8 @@ def test_suffix_style_with_names_and_join():
                    pop=("bigint", {"field": "population", "filters": "ge,le"}),
                    code=("text", {"filters": "eq,in"}),
                    name=("text", {"filters": "like:prefix=name_startswith"}),
-                   title=("text", {"filters": "ilike:contains=q,like:contains"}))
+                   title=("text", {"filters": "ilike:contains=q,like:contains",
+                                   "collation": "C"}))
     assert params(config, Qual("pop", ">=", 5), Qual("pop", ">=", 7), Qual("pop", "<=", 9)) == [
         ("population_min", "5"), ("population_max", "9")]
     assert params(config, Qual("code", ("=", True), ["FR", "DE"])) == [("code", "FR|DE")]
