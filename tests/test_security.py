@@ -528,8 +528,6 @@ def test_bad_answers_are_clear_errors(db, bad_bodies, path, columns, says):
     assert [seen for seen in bad_bodies if seen[0] == path] == [(path, None)]  # not retried
 
 
-@pytest.mark.xfail(strict=True, reason="the engine does not yet name the column whose value "
-                                       "PostgreSQL's input function refuses (an error context)")
 @pytest.mark.parametrize("path, columns, column", [
     ("/badtime", "id int, name text, at timestamptz", "at"),
     ("/baddate", 'id int, name text, "on" date', "on"),
