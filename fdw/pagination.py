@@ -243,27 +243,38 @@ class NextUrl(Sized):
 class LinkHeader(Sized):
     """The rel="next" URL of the answer's Link header; a Link header without one ends the scan.
 
-    No Link header at all ends it too, except on a full first page short of
-    the total (when the answer reports one): json-server sends Link only when
-    the request has its page parameter, so that is an ERROR. (A page reached by a next link was asked for by the service's own
-    URL, whose answer carries Link while there is more.)
+    No Link header at all ends it too, except on a full page short of the
+    total (when the answer reports one): some services send Link only when
+    the request has their page parameter (json-server), so the end cannot be
+    told. With page_param set, the scan then asks for the next page by number
+    (one more request: an empty page ends it, a Link header takes over
+    again); without it, that is an ERROR naming the option. (A page reached
+    by a next link was asked for by the service's own URL, whose answer
+    carries Link while there is more.)
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.number = self.table.first_page_number
 
     def next(self, answer, records, request):
         header = answer.headers.get("Link")
         link = next_link(header or "")
         if link is not None:
             return self.follow(link, answer, "the Link header")
-        first = request.count is not None  # only the first request has a known size
+        sized = request.count is not None  # the scan's own requests, not the service's links
         total = total_of(self.table, answer)
-        if header is None and first and len(records) >= request.count \
-                and not (total is not None and len(records) >= total):
+        if header is not None or not sized or len(records) < request.count \
+                or (total is not None and len(records) >= total):
+            return None
+        if not self.table.page_param:
             raise FdwError("%s answered a full page without a Link header: the end of the data "
                            "cannot be told" % show(self.table, answer.url),
-                           hint="The service sends no next link for these requests. If it pages "
-                                "by number, set pagination 'page' and page_param (json-server: "
-                                "_page); else check limit_param and page_size.")
-        return None
+                           hint="Set page_param to the service's page number parameter (json-server: "
+                                "_page), so that the scan can ask for the next page by number; "
+                                "else check limit_param and page_size.")
+        self.number += 1
+        return self.request([(self.table.page_param, str(self.number))])
 
 
 class Single(Sized):
