@@ -4,16 +4,17 @@
 (units s, sec, second, m, min, minute, h, hour). Every backend of the cluster
 that sends a request to the same scheme, host and port under the same rate
 limit takes a turn from one schedule (a server declaring another rate has a
-schedule of its own, so no role's server can slow another's requests): requests go out evenly spaced, one every
-``unit / count`` seconds stretched by GUARD, so that the service, which sees
-them after varying network and queueing delays, never counts more than
-``count`` in any window of one ``unit``. A ``Retry-After`` the service sends
+schedule of its own, so no role's server can slow another's requests):
+requests go out evenly spaced, one every ``unit / count`` seconds stretched
+by GUARD, so that the service, which sees them after varying network and
+queueing delays, never counts more than ``count`` in any window of one
+``unit``. A ``Retry-After`` the service sends
 (with a 429 or 503) holds every backend's next turn on that schedule until it
 has passed, not only the one that got it; a hold is never longer than the
 table's ``retry_max_seconds``.
 
-The schedule lives in a small file per (cluster, service) in a folder of the
-server's OS user under the system's temporary folder, locked (fcntl) for the
+The schedule lives in a small file per (cluster, service, rate) in a folder
+of the server's OS user under the system's temporary folder, locked (fcntl) for the
 few microseconds of taking a turn, so it works the same under the restcorn
 engine and under Multicorn2, where backends share no memory. Times are
 CLOCK_MONOTONIC (the same clock in every process); the file's name holds the
@@ -85,7 +86,8 @@ def _folder():
 
 
 def schedule_path(origin, rate):
-    """The schedule file of ``origin`` (scheme, host, port) under ``rate`` for this cluster and boot."""
+    """The schedule file of ``origin`` (scheme, host, port) under ``rate`` (count, seconds), for
+    this cluster and boot."""
     import hashlib
 
     key = "\0".join([os.getcwd(), _boot_id(), *map(str, origin), *map(repr, rate)])
@@ -124,8 +126,8 @@ def take_turn(origin, rate, budget, sleep=interrupts.sleep):
         return start + gap, held, start - now
     following, _, wait = _update(path, reserve)
     if wait > budget:
-        raise FdwError("the next request to %s under rate_limit %d/%gs could be sent only in %.0f s, "
-                       "past retry_max_seconds (%g)"
+        raise FdwError("the next request to %s under rate_limit %d/%gs could be sent only "
+                       "in %.0f s, past retry_max_seconds (%g)"
                        % (show_origin(origin), rate[0], rate[1], wait, budget),
                        hint="Raise the table's retry_max_seconds to wait that long, or send "
                             "fewer requests.")

@@ -100,7 +100,7 @@ def plain_table(db, name, server, **table_options):
                % (name, server, options(**settings)))
 
 
-# --- finding 1: rate_limit schedules -----------------------------------------------------------
+# --- finding 1: rate_limit schedules -------------------------------------------------------------
 
 def test_a_slow_rate_on_the_same_url_does_not_slow_another_server(db, stub, make_server):
     """Finding 1: a server with the same url and rate_limit '1/hour' stalled every other one."""
@@ -150,7 +150,7 @@ def test_a_cancelled_wait_gives_its_turn_back(db, stub, make_server):
 @pytest.mark.parametrize("retry_after", ["1e308", "Fri, 31 Dec 9999 23:59:59 GMT"])
 def test_a_huge_retry_after_is_a_short_error_and_holds_no_longer_than_the_budget(
         db, stub, make_server, retry_after):
-    """Finding 1: Retry-After 1e308 held every backend's turn until reboot, with a 300-digit error."""
+    """Finding 1: Retry-After 1e308 held every backend's turn until reboot; a 300-digit error."""
     refused = []
 
     def answer(self):
@@ -170,7 +170,7 @@ def test_a_huge_retry_after_is_a_short_error_and_holds_no_longer_than_the_budget
     db.execute("RESET statement_timeout")
 
 
-# --- finding 2: tokens echoed in other forms ---------------------------------------------------
+# --- finding 2: tokens echoed in other forms -----------------------------------------------------
 
 SLASHED_TOKEN = "tok/Qv7+Lm2/Xr9Hd4Wz"
 
@@ -203,10 +203,10 @@ def test_a_token_echoed_in_another_form_is_masked(db, cluster, stub, make_server
         assert part not in log
 
 
-# --- finding 3: OpenAPI documents whose references multiply ------------------------------------
+# --- finding 3: OpenAPI documents whose references multiply --------------------------------------
 
 def multiplying_document(levels=17, fan_out=8):
-    """The reviewer's 2 KB document: S(i) is allOf fan_out x $ref S(i+1), 8^16 resolutions naively."""
+    """The reviewer's document: S(i) is allOf fan_out x $ref S(i+1), 8^16 resolutions naively."""
     schemas = {"S%d" % i: {"allOf": [{"$ref": "#/components/schemas/S%d" % (i + 1)}] * fan_out}
                for i in range(levels - 1)}
     schemas["S%d" % (levels - 1)] = {"type": "object", "properties": {
@@ -218,7 +218,8 @@ def multiplying_document(levels=17, fan_out=8):
 def things_document(answer_schema, schemas):
     return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
             "paths": {"/things": {"get": {"responses": {"200": {
-                "description": "ok", "content": {"application/json": {"schema": answer_schema}}}}}}},
+                "description": "ok",
+                "content": {"application/json": {"schema": answer_schema}}}}}}},
             "components": {"schemas": schemas}}
 
 
@@ -316,10 +317,10 @@ def test_long_cursors_within_the_cap_page_and_a_repeat_is_a_loop(db, stub, make_
     assert "paging is in a loop" in diag.message_primary
 
 
-# --- finding 5: the parsed-size estimate and wide characters --------------------------------------
+# --- finding 5: the parsed-size estimate and wide characters -------------------------------------
 
 def measured(text):
-    """Bytes that json.loads(``text``) (as the wrapper parses: Decimal floats) allocates and keeps."""
+    """Bytes json.loads(``text``) (as the wrapper parses: Decimal floats) allocates and keeps."""
     import tracemalloc
     from decimal import Decimal
 
@@ -427,7 +428,7 @@ def test_the_server_sends_the_key_where_it_says(db, stub, make_server):
     assert "key=" + KEY in handler.seen[-1][0]
 
 
-# --- finding 7: totals that are no count -----------------------------------------------------------
+# --- finding 7: totals that are no count ---------------------------------------------------------
 
 BAD_TOTALS = ["-5", '"abc"', "1.5", "true", "1E+2", "1" + "0" * 4000, str(2 ** 63)]
 
@@ -443,7 +444,8 @@ def counted(total_text=None, header=None):
 
 
 @pytest.mark.parametrize("total", BAD_TOTALS, ids=lambda total: total[:8])
-@pytest.mark.parametrize("query", ["SELECT count(*) FROM {t}", "EXPLAIN SELECT * FROM {t} WHERE id = 3",
+@pytest.mark.parametrize("query", ["SELECT count(*) FROM {t}",
+                                   "EXPLAIN SELECT * FROM {t} WHERE id = 3",
                                    "SELECT * FROM {t} WHERE id = 3"])
 def test_a_total_that_is_no_count_is_a_clear_error(db, stub, make_server, total, query):
     """Finding 7: count(*) failed with 'Error in python: FdwError', or an OverflowError naming
@@ -517,7 +519,8 @@ def test_a_value_longer_than_its_column_allows_is_an_error(db, stub, make_server
 
 @pytest.mark.parametrize("column_type, value, stored", [
     ("varchar(3)", "abc", "abc"), ("varchar(3)", "abc   ", "abc"), ("char(3)", "ab", "ab "),
-    ("char(3)", "abc  ", "abc"), ("varchar", "x" * 100, "x" * 100), ("varchar(2)", "\u00e9\u00e9", "\u00e9\u00e9"),
+    ("char(3)", "abc  ", "abc"), ("varchar", "x" * 100, "x" * 100),
+    ("varchar(2)", "\u00e9\u00e9", "\u00e9\u00e9"),
 ])
 def test_values_within_their_length_are_as_a_local_table_holds_them(db, stub, make_server,
                                                                       column_type, value, stored):
