@@ -102,7 +102,7 @@ def test_more_records_than_asked(stub):
 
 def test_missing_total_fails_planning_but_not_scans(stub):
     fdw = RestFDW({"url": stub, "path": "/no-total"}, COLUMNS)
-    assert list(fdw.execute([], {"id", "doc"})) == [{"id": 1, "doc": '{"a": [1]}'}]
+    assert list(fdw.execute([], {"id", "doc"})) == [{"id": 1, "doc": '{"a":[1]}'}]
     with pytest.raises(MulticornException) as raised:
         fdw.get_rel_size([], {"id"})
     assert 'has no count under "total"' in raised.value.message
