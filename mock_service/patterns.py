@@ -146,3 +146,14 @@ def like_test(pattern: str) -> TextTest:
         return TextTest("like", regex=regex)
     line_regex = re.compile("\n" + regex_source(parts, IN_LINE_WILDCARDS) + "(?=\n)")
     return TextTest("like", regex=regex, line_regex=line_regex)
+
+
+def fold(text: str) -> str:
+    """Lower case, one character at a time: a character whose lower case is longer stays.
+
+    So case-insensitive tests never change a text's length, and ``_`` matches
+    one character as in PostgreSQL (whose ILIKE under the C collation folds
+    ASCII letters only: folding more is a wider test, never a narrower one).
+    """
+    return "".join(lowered if len(lowered) == 1 else char
+                   for char, lowered in zip(text, map(str.lower, text)))

@@ -8,7 +8,7 @@ cannot drift apart.
 import re
 from dataclasses import dataclass
 
-from .patterns import LikePatternError, like_test, literal_test
+from .patterns import LikePatternError, fold, like_test, literal_test
 from .words import FIELDS, WordQuery
 
 ORDER_KEYS = ("id", "-id", "word", "-word")
@@ -68,7 +68,7 @@ def _build_parameters() -> list[Parameter]:
         "repeated patterns must all match."))
     parameters.append(Parameter(
         "word_ilike", "string", True,
-        "Like word_like, comparing lower-cased word and pattern."))
+        "Like word_like, comparing word and pattern lower-cased a character at a time."))
     for test, phrase in LITERAL_TEST_PARAMETERS.items():
         parameters.append(Parameter(
             f"word_{test}", "string", True,
@@ -139,7 +139,7 @@ def parse_words_query(args, max_page_size: int, default_page_size: int) -> WordQ
         for value in args.getlist(f"word_{test}"):
             query.word_tests.append(literal_test(test, value))
         for value in args.getlist(f"word_i{test}"):
-            query.lower_word_tests.append(literal_test(test, value.lower()))
+            query.lower_word_tests.append(literal_test(test, fold(value)))
 
     if "order" in args:
         query.order = parse_order(args["order"])
@@ -194,6 +194,6 @@ def parse_order(value: str) -> tuple[tuple[str, bool], ...]:
 
 def parse_like(name: str, pattern: str, lower: bool = False):
     try:
-        return like_test(pattern.lower() if lower else pattern)
+        return like_test(fold(pattern) if lower else pattern)
     except LikePatternError as error:
         raise ParameterError(name, f"parameter {name!r} has invalid LIKE pattern {pattern!r}: {error}")

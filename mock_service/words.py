@@ -12,7 +12,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .patterns import TextTest
+from .patterns import TextTest, fold
 from .text_index import TextIndex
 
 FIELDS = ("id", "word")
@@ -37,7 +37,7 @@ class WordQuery:
     id_max: int | None = None
     word_bounds: list[tuple[str, str]] = field(default_factory=list)  # (gt|gte|lt|lte, value)
     word_tests: list[TextTest] = field(default_factory=list)  # all must pass on the word
-    lower_word_tests: list[TextTest] = field(default_factory=list)  # all must pass on word.lower()
+    lower_word_tests: list[TextTest] = field(default_factory=list)  # all must pass on fold(word)
     order: tuple[tuple[str, bool], ...] = (("id", False),)  # (id|word, descending)
     limit: int = 1000
     offset: int = 0
@@ -48,7 +48,7 @@ class WordList:
 
     def __init__(self, words: list[str]):
         self.words = words
-        self.lowered = [word.lower() for word in words]
+        self.lowered = [fold(word) for word in words]
         self.text_index = TextIndex(words)
         self.lower_text_index = TextIndex(self.lowered)
         self.positions_of: dict[str, list[int]] = {}

@@ -83,7 +83,7 @@ from flask import Blueprint, Response, current_app, g, request
 from .common import ParameterError
 from .operators import split_in_list
 from .pagination import decode_cursor, encode_cursor, link_header, query_fingerprint, url_with
-from ..patterns import WHOLE_TEXT_WILDCARDS, LikePatternError, regex_source, split_like
+from ..patterns import WHOLE_TEXT_WILDCARDS, LikePatternError, fold, regex_source, split_like
 
 TYPES = ("integer", "number", "text", "boolean", "date", "timestamp", "timestamptz", "json")
 FILTER_STYLES = ("suffix", "prefix_op")
@@ -354,11 +354,6 @@ def integer(args, name, default, low):
 
 
 # --- filters -----------------------------------------------------------------------------------
-
-def fold(text):
-    """Lower case, one character at a time (a character whose lower case is longer stays)."""
-    return "".join(lowered if len(lowered) == 1 else char
-                   for char, lowered in zip(text, map(str.lower, text)))
 
 
 def like_regex(pattern, star, lower):
