@@ -15,7 +15,7 @@ PG_VERSIONS := 16 18
 VERSION_TESTS := $(wildcard tests/test_engine*.py) tests/test_dictionary.py \
 	tests/test_sql_scripts.py tests/test_pg_dump.py tests/test_versions.py
 
-.PHONY: all deps venv engine engine-versions json-server test test-versions fuzz demo bench clean
+.PHONY: all deps venv engine engine-versions json-server test test-stand-in test-versions fuzz demo bench clean
 
 all: engine venv
 
@@ -46,7 +46,18 @@ json-server:
 
 test: engine venv engine-versions json-server
 	$(PY) -m pytest -q tests
+	$(MAKE) --no-print-directory test-stand-in
 	$(MAKE) --no-print-directory test-versions
+
+# The wrapper tests again under the engine's Multicorn2 stand-in
+# (restcorn.multicorn2_behaviour = on): the same rows under both hosts.
+STAND_IN_TESTS = tests/test_dictionary.py tests/test_generic_resources.py \
+	tests/test_generic_paging.py tests/test_generic_options.py tests/test_generic_pushdown.py \
+	tests/test_faults.py tests/test_conventions.py tests/test_json_server.py \
+	tests/test_readme_examples.py
+test-stand-in:
+	@echo "== the wrapper tests under the Multicorn2 stand-in"
+	RESTCORN_TEST_HOST=multicorn2 $(PY) -m pytest -q $(STAND_IN_TESTS)
 
 # The engine's and the dictionary's tests on each of PG_VERSIONS.
 test-versions:

@@ -103,6 +103,7 @@ def test_offset_without_a_count_plans_without_a_request(db, tables, log):
 
 # --- a count in a header, used by every paging style that has one ----------------------------
 
+@pytest.mark.engine_facts
 def test_count_from_x_total_count_reads_no_pages(db, tables, log):
     """Planning's count (and the scan's, unless it reuses planning's): one record each."""
     assert same_as_local(db, "link_header", "SELECT count(*) FROM {table}") == [(ROWS,)]
@@ -115,6 +116,7 @@ def test_header_count_plans_the_scan(db, tables):
     assert "rows=9 " in plan
 
 
+@pytest.mark.engine_facts
 def test_body_count_in_cursor_style_reads_no_pages(db, tables, log):
     assert same_as_local(db, "cursor_counted", "SELECT count(*) FROM {table}") == [(ROWS,)]
     entries = log.entries()

@@ -58,6 +58,7 @@ def run(db, sql, params=None):
 
 # --- the article's queries, exactly ----------------------------------------------------------
 
+@pytest.mark.engine_facts
 def test_limit_offset_like_the_article(db, tables, words, log):
     rows = run(db, "SELECT * FROM dict.dictionary LIMIT 5 OFFSET 9000")
     assert rows == [(i + 1, words[i]) for i in range(9000, 9005)]
@@ -73,6 +74,7 @@ def test_like_contains_like_the_article(db, tables, words, log):
     assert sum(e["rows"] for e in log.entries()) == len(rows) < 1000
 
 
+@pytest.mark.engine_facts
 def test_count_of_all_words(db, tables, words, log):
     assert db.value("SELECT count(*) FROM dict.dictionary") == len(words)
     assert sum(e["rows"] for e in log.entries()) == 0  # the service's total is enough
@@ -103,6 +105,7 @@ def test_full_scan_returns_every_word_in_few_requests(db, tables, words, log):
     ("SELECT id FROM dict.dictionary ORDER BY id DESC LIMIT 3 OFFSET 2",
      {"order": ["-id"], "limit": ["3"], "offset": ["2"], "fields": ["id"]}, 3),
 ])
+@pytest.mark.engine_facts
 def test_pushdown_is_seen_by_the_service(db, tables, log, sql, args, max_rows):
     rows = run(db, sql)
     entries = log.entries()
@@ -113,6 +116,7 @@ def test_pushdown_is_seen_by_the_service(db, tables, log, sql, args, max_rows):
     assert sum(e["rows"] for e in entries) == len(rows) <= max_rows
 
 
+@pytest.mark.engine_facts
 def test_only_needed_columns_are_requested(db, tables, log):
     run(db, "SELECT word FROM dict.dictionary WHERE id < 5")
     assert log.entries()[0]["args"]["fields"] == ["id,word"]
@@ -120,6 +124,7 @@ def test_only_needed_columns_are_requested(db, tables, log):
     assert log.entries()[-1]["args"]["fields"] == ["word"]
 
 
+@pytest.mark.engine_facts
 def test_sorts_and_limits_are_exact(db, tables, words):
     ordered = sorted(words)  # code point order, the C collation's
     assert [r[0] for r in run(db, "SELECT word FROM dict.dictionary ORDER BY word DESC LIMIT 10")] \

@@ -259,6 +259,7 @@ def test_string_id_into_an_integer_column(db, table, service):
     assert "type" in diag.message_hint
 
 
+@pytest.mark.engine_facts
 def test_object_into_a_text_column(db, table, service):
     spec = unique("wrong-types")
     diag = error_of(db, "SELECT word FROM %s" % table(spec))

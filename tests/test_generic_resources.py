@@ -212,6 +212,7 @@ def test_repos_sort_is_pushed_and_exact(db, tables, log):
     ("title ILIKE '%AGAIN'", {"title_like": ["AGAIN"]}),
     ("title LIKE '%The%'", {}),  # case-sensitive: the service only compares lower-cased
 ])
+@pytest.mark.engine_facts
 def test_books_filters(db, tables, log, where, args):
     same_as_without_pushdown(db, "books", where)
     first = log.entries("/books")[0]["args"]
