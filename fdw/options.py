@@ -493,6 +493,12 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
                           '"offset_param"')
     credentials = auth.credentials(**{name: values.pop(name) for name in auth.CREDENTIAL_OPTIONS})
     extra = values.pop("headers")
+    twice = sorted(name for name in extra
+                   if name.lower() in {sent.lower() for sent in credentials.headers})
+    if twice:
+        # One request with two identities: whichever the service reads first would win.
+        raise OptionError('option "headers" sets %s, which the credentials (token, api_key) '
+                          "send already" % ", ".join(twice))
     credentials = replace(credentials, secrets=credentials.secrets + auth.header_secrets(extra))
     headers = dict(extra, **credentials.headers)
     stats_name = values.pop("table_name") or redact(endpoint_url)

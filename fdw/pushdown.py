@@ -253,21 +253,22 @@ def exact_ilike(column, qual, default_collation):
     return name is not None and name.lower() in ASCII_FOLDING_COLLATIONS
 
 
-def exact_equality(column, qual, default_collation):
+def exact_equality(column, qual):
     """True when ``=``, IN and LIKE on ``column`` mean on the service what they mean here.
 
     Text equality differs only under a nondeterministic collation, which
-    the wrapper cannot recognise by name: a qual is pushed when its collation
-    is unknown (Multicorn2), the database default, a code point collation or
-    the column's declared one, and not under any other COLLATE.
+    the wrapper cannot recognise by name, so a qual is pushed only under the
+    database default (never nondeterministic) or a code point collation.
+    Under Multicorn2 the qual's collation is unknown: the column's
+    ``collation`` option stands for it, and a column declaring none is
+    taken to have the default.
     """
     if column.kind != TEXT:
         return True
     name = getattr(qual, "collation", UNKNOWN)
-    if name is UNKNOWN or name is None or name == "default":
-        return True
-    return is_code_point_collation(name) or name == column.collation \
-        or name == default_collation
+    if name is UNKNOWN:
+        name = column.collation or "default"
+    return name is None or name == "default" or is_code_point_collation(name)
 
 
 def equality_values(qual, operator):
@@ -308,7 +309,7 @@ def filter_params(quals, columns, default_collation=""):
             if pair is not None:
                 others.append((column.params[pair[0]], pair[1]))
             continue
-        if operator not in column.filters or not exact_equality(column, qual, default_collation):
+        if operator not in column.filters or not exact_equality(column, qual):
             continue
         if operator == "ilike" and not exact_ilike(column, qual, default_collation):
             continue

@@ -540,6 +540,33 @@ def test_text_ranges_follow_the_qual_collation(db, exact, log, table, pushed):
     assert any("word_lt" in args for args in log.args("/words")) == pushed
 
 
+@pytest.mark.parametrize("stand_in", [False, True])
+def test_equality_under_a_nondeterministic_collation_is_not_pushed(db, exact, log, stand_in):
+    """A case-insensitive collation makes 'HOUSE' equal 'house': an exact match on the service
+    would drop it. Under the engine the qual names the collation; under Multicorn2 the
+    column's collation option does."""
+    if not db.value("SELECT count(*) FROM pg_collation WHERE collprovider = 'i'"):
+        pytest.skip("this PostgreSQL is built without ICU")
+    db.execute("DROP COLLATION IF EXISTS exact.ci")
+    db.execute("CREATE COLLATION exact.ci (provider = icu, locale = 'und-u-ks-level2', "
+               "deterministic = false)")
+    db.execute("CREATE FOREIGN TABLE exact.dictionary_ci (id int, word varchar "
+               "OPTIONS (collation 'ci') COLLATE exact.ci) SERVER exact_dict_srv")
+    try:
+        if stand_in:
+            db.execute("SET restcorn.multicorn2_behaviour = on")
+        for where in ("word = 'HOUSE'", "word IN ('HOUSE', 'BOAT')"):
+            sql = "SELECT id FROM exact.%s WHERE " + where + " ORDER BY id"
+            local = db.rows("SELECT id FROM exact.local_words WHERE "
+                            + where.replace("word", "word COLLATE exact.ci", 1) + " ORDER BY id")
+            assert local and db.rows(sql % "dictionary_ci") == local
+        assert all("word" not in args for args in log.args("/words"))
+    finally:
+        db.execute("RESET restcorn.multicorn2_behaviour")
+        db.execute("DROP FOREIGN TABLE exact.dictionary_ci")
+        db.execute("DROP COLLATION exact.ci")
+
+
 def test_sorts_follow_the_collation(db, exact, log):
     sql = "SELECT word FROM exact.%s ORDER BY word COLLATE \"en-x-icu\" DESC, id LIMIT 5"
     assert db.rows(sql % "dictionary_c_default") == db.rows(sql % "local_words")

@@ -110,6 +110,19 @@ def test_bad_options_name_the_option(options, cols, message):
     assert error_of(options, cols).startswith(message)
 
 
+@pytest.mark.parametrize("options, twice", [
+    ({"token": "t0k", "headers": "authorization: Bearer other"}, "authorization"),
+    ({"api_key": "k3y", "api_key_header": "X-Key", "headers": "x-key: other; Accept: a/b"},
+     "x-key"),
+])
+def test_headers_may_not_repeat_a_credential(options, twice):
+    """A table's headers adding a second Authorization (or key header) to the mapping's
+    credentials: two identities in one request, the first read winning."""
+    message = error_of(options)
+    assert message.startswith('option "headers" sets %s, which the credentials' % twice)
+    assert "t0k" not in message and "k3y" not in message
+
+
 def test_op_names_complete_a_style():
     config = RestFDW({"url": "http://svc", "filter_style": "prefix_op",
                       "op_names": "like:prefix=sw,ge=min"},
