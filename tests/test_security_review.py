@@ -15,22 +15,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from tests.stub_http import serve
+from test_security import error_of, literal, options
 
 RECORDS = [{"id": number, "name": "n%d" % number} for number in range(1, 6)]
-
-
-def literal(value):
-    return "'%s'" % str(value).replace("'", "''")
-
-
-def options(**values):
-    return "OPTIONS (%s)" % ", ".join("%s %s" % (k, literal(v)) for k, v in values.items())
-
-
-def error_of(db, sql):
-    with pytest.raises(psycopg.Error) as caught:
-        db.execute(sql)
-    return caught.value.diag
 
 
 class Stub(BaseHTTPRequestHandler):

@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 from tools.pgcluster import REPO
+from tools.service import ChildServer
 
 JSON_SERVER = os.path.join(REPO, ".json-server", "node_modules", ".bin", "json-server")
 STARTUP_SECONDS = 60
@@ -26,7 +27,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-class JsonServer:
+class JsonServer(ChildServer):
     """json-server over ``data`` (resource name -> list of records), written to ``db_path``.
 
     ``url`` once started; ``stop()`` ends the process it started, by PID.
@@ -60,18 +61,3 @@ class JsonServer:
             except OSError:
                 time.sleep(0.1)
         return False
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.process = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

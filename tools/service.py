@@ -5,7 +5,29 @@ import subprocess
 from tools.pgcluster import REPO
 
 
-class Service:
+class ChildServer:
+    """A server this process started (``self.process``): ``stop()`` ends it by its PID;
+    a context manager that starts it and stops it."""
+
+    process = None
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Service(ChildServer):
     """``python -m mock_service --port 0``; ``url`` once started; ``stop()`` ends it by PID."""
 
     def __init__(self, port=0, args=(), python=None):
@@ -26,19 +48,3 @@ class Service:
             raise RuntimeError("the mock service did not start: %r" % line)
         self.url = line.split("serving on ", 1)[1].strip()
         return self
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.process = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
