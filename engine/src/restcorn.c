@@ -76,6 +76,10 @@ typedef struct RcScanState
 	int64		limit;			/* -1: not pushed */
 	int64		offset;
 	bool		count_only;		/* the scan returns one row: count(*), from count_rows */
+	List	   *join_keys_plan; /* NIL, or the semi-join reduction (joinkeys.c) */
+	bool		join_keys_read;
+	PyObject   *join_keys;		/* the qual column = ANY(keys), or NULL: none */
+	int64		join_keys_count; /* distinct keys read; -1: no reduction */
 	TupleDesc	desc;
 	int			natts;			/* columns[] length, kept for release after an error */
 	RcColumn   *columns;
@@ -402,43 +406,17 @@ rc_accepted_sortkeys(PlannerInfo *root, RcPlanState *state, List *requested, Lis
 }
 
 /* An equivalence class member that is the given column of this table. */
-static bool
-rc_ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
-					   EquivalenceMember *em, void *arg)
-{
-	Var		   *var = (Var *) em->em_expr;
-
-	while (var && IsA(var, RelabelType))
-		var = (Var *) ((RelabelType *) var)->arg;
-	return var && IsA(var, Var) && var->varno == rel->relid &&
-		var->varlevelsup == 0 && var->varattno == *(AttrNumber *) arg;
-}
-
 /* The outer relations an equality join clause on this column needs. */
 static Relids
 rc_join_outer_relids(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
 {
-	List	   *clauses;
-	ListCell   *lc;
+	List	   *equalities = rc_join_equalities(root, baserel, attnum);
+	RestrictInfo *rinfo;
 
-	clauses = generate_implied_equalities_for_column(root, baserel, rc_ec_member_is_column,
-													 &attnum, baserel->lateral_referencers);
-	clauses = list_concat(clauses, baserel->joininfo);
-	foreach(lc, clauses)
-	{
-		RestrictInfo *rinfo = (RestrictInfo *) lfirst(lc);
-		RcQual		qual;
-		Relids		outer;
-
-		if (!join_clause_is_movable_to(rinfo, baserel) ||
-			!rc_extract_qual(baserel->relid, rinfo->clause, &qual) ||
-			qual.attnum != attnum || qual.is_array || strcmp(qual.opname, "=") != 0)
-			continue;
-		outer = bms_difference(rinfo->clause_relids, baserel->relids);
-		if (!bms_is_empty(outer))
-			return outer;
-	}
-	return NULL;
+	if (equalities == NIL)
+		return NULL;
+	rinfo = (RestrictInfo *) linitial(equalities);
+	return bms_difference(rinfo->clause_relids, baserel->relids);
 }
 
 /*
@@ -786,6 +764,19 @@ rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
  * wrapper sees go into fdw_exprs (the planner turns outer references of a
  * parameterized path into parameters there), the rest into fdw_private.
  */
+/*
+ * Whether a scan may use semi-join reduction: not a count(*) (its one row
+ * is not joined), not a parameterized scan (one key per rescan already).
+ */
+static bool
+rc_join_keys_wanted(ForeignPath *path)
+{
+	List	   *path_private = path->fdw_private;
+
+	return path->path.param_info == NULL &&
+		(path_private == NIL || !intVal(lfourth(path_private)));
+}
+
 static ForeignScan *
 rcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				 ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan)
@@ -829,7 +820,9 @@ rcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 			tlist = make_tlist_from_pathtarget(best_path->path.pathtarget);
 	}
 	return make_foreignscan(tlist, clauses, baserel->relid, qual_exprs,
-							list_make3(qual_meta, attrs, path_private),
+							list_make4(qual_meta, attrs, path_private,
+									   rc_join_keys_wanted(best_path) ?
+									   rc_join_keys_plan(root, baserel, state->desc) : NIL),
 							scan_tlist, NIL, outer_plan);
 }
 
@@ -844,6 +837,7 @@ rc_release_scan(void *arg)
 	Py_CLEAR(scan->iterator);
 	Py_CLEAR(scan->columns_set);
 	Py_CLEAR(scan->sortkeys);
+	Py_CLEAR(scan->join_keys);
 	Py_CLEAR(scan->instance);
 	if (scan->columns)
 	{
@@ -886,6 +880,8 @@ rcBeginForeignScan(ForeignScanState *node, int eflags)
 	scan->limit = rc_count_value(lsecond(path_private));
 	scan->offset = rc_count_value(lthird(path_private));
 	scan->count_only = intVal(lfourth(path_private));
+	scan->join_keys_plan = lfourth(plan->fdw_private);
+	scan->join_keys_count = -1;
 
 	scan->release.func = rc_release_scan;
 	scan->release.arg = scan;
@@ -973,10 +969,23 @@ rc_start_scan(ForeignScanState *node)
 {
 	RcScanState *scan = (RcScanState *) node->fdw_state;
 	PyObject   *iterable;
+	PyObject   *quals;
 
 	scan->started = true;
+	if (scan->join_keys_plan != NIL && !scan->join_keys_read)
+	{
+		/* once per execution: a rescan reads the same local rows */
+		scan->join_keys = rc_join_keys_qual(scan->join_keys_plan, node->ss.ps.state,
+											scan->desc, &scan->join_keys_count);
+		scan->join_keys_read = true;
+	}
+	if (scan->join_keys_count == 0)
+		return;					/* no key to join with: no row can join */
+	quals = rc_scan_quals(node, true);
+	if (scan->join_keys && PyList_Append(quals, scan->join_keys) < 0)
+		rc_python_error();
 	iterable = rc_call(scan->instance, "execute",
-					   Py_BuildValue("(NO)", rc_scan_quals(node, true), scan->columns_set),
+					   Py_BuildValue("(NO)", quals, scan->columns_set),
 					   rc_scan_kwargs(scan));
 	if (iterable != Py_None)
 		scan->iterator = rc_check(PyObject_GetIter(iterable));
@@ -1094,6 +1103,16 @@ rcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	Py_DECREF(iterator);
 	if (PyErr_Occurred())
 		rc_python_error();
+	if (scan->join_keys_plan != NIL)
+	{
+		ExplainPropertyText("Join Keys From", rc_join_keys_sql(scan->join_keys_plan), es);
+		if (es->analyze && scan->join_keys_read)
+			ExplainPropertyText("Join Keys Sent",
+								scan->join_keys_count >= 0
+								? psprintf(INT64_FORMAT, scan->join_keys_count)
+								: "none (too many rows, or not readable by the current user)",
+								es);
+	}
 }
 
 /* IMPORT FOREIGN SCHEMA: the wrapper's import_schema gives the tables. */

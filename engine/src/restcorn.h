@@ -7,6 +7,7 @@
  * The engine is split by job:
  *	restcorn.c	the FDW callbacks, in planner and executor order
  *	quals.c		turning WHERE clauses into (column, operator, value) quals
+ *	joinkeys.c	semi-join reduction: the keys of a small local table joined
  *	pyhost.c	the embedded interpreter, wrapper instances, Python errors
  *	convert.c	values between PostgreSQL datums and Python objects
  */
@@ -108,6 +109,13 @@ extern void rc_end_transmission_modes(int nestlevel);
 extern void rc_init_columns(RcColumn *columns, TupleDesc desc, Bitmapset *needed);
 extern void rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
 						   Datum *values, bool *nulls);
+
+/* joinkeys.c */
+extern List *rc_join_equalities(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum);
+extern List *rc_join_keys_plan(PlannerInfo *root, RelOptInfo *baserel, TupleDesc desc);
+extern char *rc_join_keys_sql(List *plan);
+extern PyObject *rc_join_keys_qual(List *plan, struct EState *estate, TupleDesc desc,
+								   int64 *nkeys);
 
 /* quals.c */
 extern bool rc_extract_qual(Index relid, Expr *clause, RcQual *qual);

@@ -386,8 +386,13 @@ class Generator:
 
     def shape_side_join(self):
         rng = self.rng
-        sql = "SELECT s.k, x.id, x.t FROM side s %s {t} x ON x.id = s.k%s" % (
-            rng.choice(["JOIN", "LEFT JOIN"]), self.where("x."))
+        # the engine may read side's keys first (semi-join reduction): every join
+        # type, a key of either type, and a condition on side in the ON clause
+        side_condition = rng.choice(["", "", " AND s.k < %d" % rng.randint(-5, 60),
+                                     " AND s.k IS NOT NULL", " AND s.k %% 3 = 1"])
+        sql = "SELECT s.k, x.id, x.t FROM side s %s {t} x ON x.%s = s.k%s%s" % (
+            rng.choice(["JOIN", "LEFT JOIN", "RIGHT JOIN"]), rng.choice(["id", "i4"]),
+            side_condition, self.where("x."))
         if rng.random() < 0.4:
             sql += " ORDER BY s.k, x.id LIMIT %d" % rng.choice([1, 2, 5])
             return Case([(sql, True)], compare="ordered")
