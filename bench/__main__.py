@@ -1,4 +1,7 @@
-"""python -m bench: the project's speed against the article's wrapper, measured in one run.
+"""python -m bench: the project's speed against the article's wrapper, peers and floor, in one run.
+
+The peers are what users pick instead (PL/Python + requests, bench/peers.py);
+the floor is a SELECT 1 round trip plus one bare HTTP GET.
 
     python -m bench                  full run: results in bench/results/
     python -m bench --smoke          tiny sizes, one run each (the test suite runs this)
@@ -21,8 +24,11 @@ from .environment import Environment
 from .run import Mismatch, run_all
 from .targets import describe, evaluate
 
-FULL_SIZES = (1000000, 10000000)
+FULL_SIZES = (1000000, 5000000, 10000000)
 SMOKE_SIZES = (10000,)
+# Of those, the sizes whose full scans the targets judge, and the size of the count(*) row.
+FULL_SCAN_TARGETS, FULL_COUNT_ROWS = (1000000, 5000000), 5000000
+SMOKE_SCAN_TARGETS, SMOKE_COUNT_ROWS = (10000,), 10000
 FULL_SYNC_ROWS = 1000000  # the changing source of the incremental sync rows (1% changed)
 SMOKE_SYNC_ROWS = 10000
 FULL_RATE_LIMIT = (16, 10, 50)  # sessions sharing rate_limit, seconds, requests per second
@@ -63,7 +69,9 @@ def main(argv=None):
                               load_sessions=4 if args.smoke else 16,
                               load_seconds=3 if args.smoke else 60,
                               sync_rows=SMOKE_SYNC_ROWS if args.smoke else FULL_SYNC_ROWS,
-                              rate_limit=SMOKE_RATE_LIMIT if args.smoke else FULL_RATE_LIMIT)
+                              rate_limit=SMOKE_RATE_LIMIT if args.smoke else FULL_RATE_LIMIT,
+                              scan_targets=SMOKE_SCAN_TARGETS if args.smoke else FULL_SCAN_TARGETS,
+                              count_rows=SMOKE_COUNT_ROWS if args.smoke else FULL_COUNT_ROWS)
         except Mismatch as error:
             print("\nWRONG ANSWER, benchmark stopped: %s" % error, file=sys.stderr)
             return 1

@@ -13,7 +13,8 @@ packages from the venv (restcorn.venv), then creates side by side:
 * ``synthetic_<rows>``: fdw.RestFDW over the service's generated resource;
 * ``generator``: bench/generator_fdw.py, and the same table under Multicorn2
   in its own database when that extension is available;
-* ``probe``: bench/probe_fdw.py, HTTP round trips timed inside a backend.
+* ``probe``: bench/probe_fdw.py, HTTP round trips timed inside a backend;
+* in the database ``bench_plpython``, the PL/Python peers (bench/peers.py).
 """
 import os
 
@@ -22,6 +23,8 @@ import requests
 
 from tools.pgcluster import REPO, Cluster
 from tools.service import Service
+
+from . import peers as peer_functions
 
 VENV = os.path.join(REPO, ".venv")
 
@@ -46,10 +49,11 @@ def connect(dsn):
 class Environment:
     """Start with ``start()`` (or ``with``); ``stop()`` ends the cluster and the service."""
 
-    def __init__(self, synthetic_sizes=(), generator_rows=1000000, views=True):
+    def __init__(self, synthetic_sizes=(), generator_rows=1000000, views=True, peers=True):
         self.synthetic_sizes = list(synthetic_sizes)
         self.generator_rows = generator_rows
         self.views = views
+        self.peers = peers
         self.service = Service()
         self.cluster = Cluster(
             settings={
@@ -134,6 +138,8 @@ class Environment:
             "OPTIONS (wrapper 'bench.probe_fdw.ProbeFDW')")
         run("CREATE FOREIGN TABLE probe (url text, client text, median_ms float8, min_ms float8) "
             "SERVER probe_srv OPTIONS (runs '30')")
+        if self.peers:
+            peer_functions.create(self, conn)
         self.multicorn = bool(conn.execute(
             "SELECT count(*) FROM pg_available_extensions WHERE name = 'multicorn'").fetchone()[0])
         if self.multicorn:

@@ -12,12 +12,14 @@ import statistics
 
 from . import measure
 from .cases import CASES_BY_NAME, FIRST_ROWS_SQL, FOREIGN_TARGETS, NO_IO_SQL, REFRESHES_BY_NAME, \
-    SCAN_SQL, TARGETS, refresh_sql
+    SCAN_SQL, TARGETS, refresh_sql, target_sql
 from .environment import Environment, synthetic_table
 from .units import format_bytes
 
 SCALE_CASES = {"scan": SCAN_SQL, "first_rows": FIRST_ROWS_SQL}
 PROBED_REQUESTS = 3
+# The id of a fresh case: new at the first run only, as the runs repeat one statement.
+FRESH_ID = 50001
 
 
 def names():
@@ -28,11 +30,11 @@ def names():
 def statements(name, rows):
     """label -> SQL of what to profile for the case ``name``."""
     if name in CASES_BY_NAME:
-        return {target: CASES_BY_NAME[name].sql.format(table=TARGETS[target][0])
+        return {target: target_sql(CASES_BY_NAME[name], target, FRESH_ID)
                 for target in FOREIGN_TARGETS}
     if name in REFRESHES_BY_NAME:
         refresh = REFRESHES_BY_NAME[name]
-        source = TARGETS[refresh.source][0]
+        source = TARGETS[refresh.source].table
         # The scan alone (both columns converted, nothing sent to the client) next to
         # the refresh: the difference is writing the view and building its indexes.
         return {"scan of %s" % source: "SELECT count(id), count(word) FROM %s" % source,
@@ -42,7 +44,7 @@ def statements(name, rows):
 
 def profile(name, runs, rows):
     environment = Environment(synthetic_sizes=[rows] if name in SCALE_CASES else [],
-                              generator_rows=10, views=name in REFRESHES_BY_NAME)
+                              generator_rows=10, views=name in REFRESHES_BY_NAME, peers=False)
     with environment as env:
         with env.connect() as conn:
             no_io = measure.timed_runs(conn, NO_IO_SQL, 20)["median_ms"]

@@ -7,12 +7,15 @@ import json
 import os
 import shutil
 
-from .cases import BASELINE, REFRESH_INDEXES, TARGETS
+from .cases import BASELINE, PEERS, REFRESH_INDEXES, TARGETS
 from .targets import describe
 from .units import format_bytes, format_number, format_rows
 
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
+# The targets of the main queries table (times faster than the article's
+# wrapper); the peers have a table of their own, against the floor.
+COMPARED_TARGETS = [name for name in TARGETS if name not in PEERS]
 
 
 def write_all(results, out):
@@ -49,13 +52,13 @@ def sent(traffic):
 
 
 def queries_table(results):
-    header = ["query"] + [label for _, label in TARGETS.values()] + \
+    header = ["query"] + [TARGETS[name].label for name in COMPARED_TARGETS] + \
         ["rows", "sent by the service: article / ours"]
     rows = []
     for entry in results["queries"]:
         article = entry["targets"][BASELINE]["median_ms"]
         cells = ["`%s`" % entry["title"]]
-        for name in TARGETS:
+        for name in COMPARED_TARGETS:
             median = entry["targets"][name]["median_ms"]
             cells.append(ms(median) if name == BASELINE else "%s (%s)" % (ms(median), ratio(article / median)))
         cells += [entry["rows"], "%s / %s" % (sent(entry["traffic"]["article"]),
@@ -64,14 +67,69 @@ def queries_table(results):
     return table(header, rows)
 
 
+def peers_table(results):
+    """Ours and what users pick instead, each against the floor; ours against PL/Python."""
+    header = ["query", "floor: SELECT 1 + one GET", TARGETS["restcorn"].label,
+              TARGETS["plpython_pushed"].label, TARGETS["plpython"].label,
+              "ours / PL/Python hand-pushed", "requests: ours / hand-pushed / unfiltered"]
+    rows = []
+    for entry in results["queries"]:
+        floor = entry["floor"]["median_ms"]
+        times = {name: entry["targets"][name]["median_ms"]
+                 for name in ("restcorn", "plpython_pushed", "plpython")}
+        rows.append(["`%s`" % entry["title"], ms(floor)]
+                    + ["%s (%s floor)" % (ms(times[name]), ratio(times[name] / floor))
+                       for name in ("restcorn", "plpython_pushed", "plpython")]
+                    + [ratio(times["restcorn"] / times["plpython_pushed"]),
+                       " / ".join(str(entry["traffic"][name]["requests"])
+                                  for name in ("restcorn", "plpython_pushed", "plpython"))])
+    return table(header, rows)
+
+
 def spread_table(results):
-    header = ["query"] + [label for _, label in TARGETS.values()]
+    header = ["query"] + [target.label for target in TARGETS.values()] + ["floor"]
     rows = [["`%s`" % entry["title"]]
-            + ["%s / %s / %s" % tuple(format_number(entry["targets"][name][key])
+            + ["%s / %s / %s" % tuple(format_number(timing[key])
                                       for key in ("min_ms", "median_ms", "max_ms"))
-               for name in TARGETS]
+               for timing in [*(entry["targets"][name] for name in TARGETS), entry["floor"]]]
             for entry in results["queries"]]
     return table(header, rows)
+
+
+def cold_start_table(results):
+    cold = results["cold_start"]
+    rows = []
+    for name, label in (("restcorn", TARGETS["restcorn"].label),
+                        ("plpython_pushed", TARGETS["plpython_pushed"].label),
+                        ("mv_gin", "PostgreSQL alone (%s)" % TARGETS["mv_gin"].label)):
+        entry = cold[name]
+        rows.append([label, ms(entry["cold"]["median_ms"]), ms(entry["warm"]["median_ms"]),
+                     ms(entry["difference_ms"])])
+    return table(["`%s`" % cold["sql"].format(table="...", value="<new id>"),
+                  "first query in a new backend", "warm", "difference"], rows)
+
+
+def full_scan_table(results):
+    """The word list's full scan through both wrappers, and count(*) of the large resource."""
+    parts = []
+    scan = results.get("words_scan")
+    if scan:
+        article, ours = scan["article"]["median_ms"], scan["restcorn"]["median_ms"]
+        parts.append(table(
+            ["`%s`" % scan["sql"].format(table="..."), "article's wrapper", "fdw.DictionaryFDW",
+             "ours / article's", "sent by the service: article / ours"],
+            [["%s words" % "{:,}".format(scan["rows"]), ms(article), ms(ours),
+              ratio(ours / article), "%s / %s" % (sent(scan["traffic"]["article"]),
+                                                  sent(scan["traffic"]["restcorn"]))]]))
+    count = results.get("count_at_scale")
+    if count:
+        ours, one = count["count"]["median_ms"], count["request"]["median_ms"]
+        parts.append(table(
+            ["rows", "`SELECT count(*)`", "one request (bare GET `%s`)" % count["url"],
+             "count / request", "sent by the service"],
+            [[format_rows(count["rows"]), ms(ours), ms(one), ratio(ours / one),
+              sent(count["traffic"])]]))
+    return "\n".join(parts)
 
 
 def refresh_table(results):
@@ -165,11 +223,26 @@ def summary(results, chart=None):
         "Medians of %d runs after a warm-up (PostgreSQL %s, %d CPUs, %s); (Nx) = times faster "
         "than the article's wrapper in the same run. Full report: `python -m bench`.\n\n"
         % (meta["repeat"], meta["postgresql"].split()[0], meta["cpus"], meta["date"]),
-        queries_table(results), "\n", targets_table(results),
+        queries_table(results),
+        "\nAgainst what users pick instead, in the same run: (Nx floor) = times the floor, a "
+        "`SELECT 1` round trip plus one bare HTTP GET (http.client, kept alive) of the request "
+        "the foreign table sends, the service's own time included.\n\n",
+        peers_table(results), "\n", targets_table(results),
     ]
     if chart:
         parts += ["\n", "![Query medians per target, log scale](%s)\n" % chart]
     return "".join(parts)
+
+
+PEERS_INTRO = (
+    "PL/Python + requests (plpython3u) calling the same service, one kept-alive session per "
+    "backend: *unfiltered* reads the whole word list with the service's paging and lets SQL "
+    "filter; *hand-pushed* sends the request's parameters typed by hand for each query "
+    "(bench/cases.py, HAND_PUSHED). The floor is a `SELECT 1` round trip through psycopg plus one "
+    "bare HTTP GET (http.client, kept alive, from the benchmark's process) of the request the "
+    "foreign table sends (its pages as one request where it sends several), the service's own "
+    "time included. Every target and the floor run in turn in each round; (Nx floor) = times "
+    "the floor's median.\n\n")
 
 
 def markdown(results):
@@ -190,7 +263,13 @@ def markdown(results):
     parts = [
         "# restcorn benchmark\n\n", intro,
         "\n## Queries\n\n", queries_table(results),
+        "\n## Against what users pick instead, and the floor\n\n", PEERS_INTRO,
+        peers_table(results),
         "\nmin / median / max, ms:\n\n", spread_table(results),
+        *(["\n## The first query in a new backend\n\n", cold_start_table(results)]
+          if results.get("cold_start") else []),
+        *(["\n## Full scans and count(*)\n\n", full_scan_table(results)]
+          if results.get("words_scan") or results.get("count_at_scale") else []),
         "\n## Materialized view refresh\n\n", refresh_table(results),
         *(["\n## Incremental sync: sql/sync.sql vs a concurrent refresh, same indexes\n\n",
             sync_table(results)] if results.get("sync") else []),
@@ -222,19 +301,22 @@ def write_chart(results, path):
     import matplotlib.pyplot as plt
 
     titles = [entry["title"] for entry in results["queries"]]
-    width = 0.8 / len(TARGETS)
-    figure, axes = plt.subplots(figsize=(13, 6))
-    for number, (name, (_, label)) in enumerate(TARGETS.items()):
-        medians = [entry["targets"][name]["median_ms"] for entry in results["queries"]]
-        axes.bar([i + (number - (len(TARGETS) - 1) / 2) * width for i in range(len(titles))],
+    bars = [(target.label, [entry["targets"][name]["median_ms"] for entry in results["queries"]])
+            for name, target in TARGETS.items()]
+    bars.append(("floor: SELECT 1 + one GET",
+                 [entry["floor"]["median_ms"] for entry in results["queries"]]))
+    width = 0.8 / len(bars)
+    figure, axes = plt.subplots(figsize=(14, 6))
+    for number, (label, medians) in enumerate(bars):
+        axes.bar([i + (number - (len(bars) - 1) / 2) * width for i in range(len(titles))],
                  medians, width, label=label)
     axes.set_yscale("log")
     axes.set_ylabel("median wall time per query, ms (log scale)")
     axes.set_xticks(range(len(titles)))
     axes.set_xticklabels(titles, rotation=25, ha="right", fontsize=8)
-    axes.set_title("restcorn vs the article's wrapper and materialized views (%s words)"
-                   % "{:,}".format(results["meta"]["words"]))
-    axes.legend(fontsize=8, ncol=len(TARGETS), loc="upper center", bbox_to_anchor=(0.5, -0.25))
+    axes.set_title("restcorn vs the article's wrapper, materialized views, PL/Python and the floor "
+                   "(%s words)" % "{:,}".format(results["meta"]["words"]))
+    axes.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.25))
     axes.grid(axis="y", which="both", alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=110, bbox_inches="tight")

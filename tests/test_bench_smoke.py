@@ -1,4 +1,5 @@
-"""The benchmark must keep working: its smoke run (tiny sizes, one run each) writes a full report.
+"""The benchmark must keep working: its smoke run (tiny sizes, one run each) writes a full report,
+the peers (PL/Python), the floor, the cold start, the full scans and count(*) included.
 
 No timing is asserted, the machines are shared: only that every number is
 there, that every answer matched the article's wrapper, and that publishing
@@ -13,7 +14,9 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from bench import report
-from bench.cases import CASES, REFRESHES, TARGETS
+from bench.cases import CASES, HAND_PUSHED, HTTP_TARGETS, REFRESHES, TARGETS
+from bench.peers import floor_url
+from bench.run import FreshIds
 from mock_service.query import ParameterError
 from mock_service.synthetic import page
 
@@ -42,8 +45,9 @@ def test_smoke_run_writes_json_markdown_and_chart(smoke):
     markdown = (out / "results.md").read_text()
     for case in CASES:
         assert "`%s`" % case.title in markdown
-    for heading in ("## Queries", "## Materialized view refresh", "## Scale", "## Engine cost",
-                    "## Targets", "## Correctness"):
+    for heading in ("## Queries", "## Against what users pick instead", "## The first query in a "
+                    "new backend", "## Full scans and count(*)", "## Materialized view refresh",
+                    "## Scale", "## Engine cost", "## Targets", "## Correctness"):
         assert heading in markdown
 
 
@@ -54,11 +58,17 @@ def test_every_query_case_has_a_median_for_every_target(smoke):
         for target in TARGETS:
             timing = entry["targets"][target]
             assert all(is_number(timing[key]) for key in ("median_ms", "min_ms", "max_ms")), entry
-        for target in ("article", "restcorn"):
+        for target in HTTP_TARGETS:
             assert entry["traffic"][target]["requests"] >= 1
-        # The article's wrapper always downloads every word; ours sends what was asked.
-        assert entry["traffic"]["article"]["rows"] == results["meta"]["words"]
-        assert entry["traffic"]["restcorn"]["rows"] < results["meta"]["words"]
+        # The article's wrapper and the unfiltered peer always download every word; ours and
+        # the hand-pushed peer send what was asked.
+        for target in ("article", "plpython"):
+            assert entry["traffic"][target]["rows"] == results["meta"]["words"]
+        for target in ("restcorn", "plpython_pushed"):
+            assert entry["traffic"][target]["rows"] < results["meta"]["words"]
+        floor = entry["floor"]
+        assert all(is_number(floor[key]) for key in ("median_ms", "select_1_ms", "get_ms")), entry
+        assert floor["url"].startswith("/words?")
 
 
 def test_answers_matched_the_article_wrapper(smoke):
@@ -80,6 +90,49 @@ def test_refresh_scale_engine_and_targets_are_reported(smoke):
     assert multicorn.get("skipped") == "Multicorn2 not installed" or is_number(multicorn["median_ms"])
     for target in results["targets"]:
         assert "skipped" in target or isinstance(target["met"], bool), target
+
+
+def test_cold_start_full_scans_and_count_at_scale_are_reported(smoke):
+    _, results = smoke
+    cold = results["cold_start"]
+    assert cold["first_requests"] >= 1
+    for target in ("restcorn", "plpython_pushed", "mv_gin"):
+        assert is_number(cold[target]["cold"]["median_ms"])
+        assert is_number(cold[target]["warm"]["median_ms"])
+    words = results["words_scan"]
+    assert words["rows"] == results["meta"]["words"]
+    assert is_number(words["article"]["median_ms"]) and is_number(words["restcorn"]["median_ms"])
+    count = results["count_at_scale"]
+    assert count["rows"] == 10000 and count["traffic"]["requests"] >= 1
+    assert is_number(count["count"]["median_ms"]) and is_number(count["request"]["median_ms"])
+    assert results["scale"][0]["targeted"] is True
+    names = " | ".join(target["name"] for target in results["targets"])
+    for part in ("value never seen before>: HTTP requests", "vs the floor",
+                 "vs PL/Python + requests hand-pushed", "first query in a new backend",
+                 "count(*) of 10k rows", "full scan of 10k rows: rows/s",
+                 "full scan of 10k rows: backend peak RSS", "full scan of the 104,334 words"):
+        assert part in names
+
+
+def test_every_case_has_a_hand_pushed_statement():
+    assert set(HAND_PUSHED) == {case.name for case in CASES}
+
+
+def test_the_floor_is_one_request():
+    assert floor_url([], 0) is None
+    assert floor_url(["/words?id=42&fields=id%2Cword&limit=1"], 1) == \
+        "/words?id=42&fields=id%2Cword&limit=1"
+    # several pages: the same filters, all rows in one page
+    assert floor_url(["/words?id_gte=1000&id_lte=2000&fields=id%2Cword&limit=100",
+                      "/words?id_gte=1000&id_lte=2000&fields=id%2Cword&limit=901&offset=100"],
+                     1001) == "/words?id_gte=1000&id_lte=2000&fields=id%2Cword&limit=1001"
+    with pytest.raises(ValueError):
+        floor_url(["/words?limit=10000", "/words?limit=10000&offset=10000"], 20000)
+
+
+def test_fresh_ids_are_new_and_skip_the_cases_ids():
+    fresh = FreshIds(first=65535)
+    assert [fresh.next_id() for _ in range(3)] == [65535, 65537, 65538]  # 65536 is in IN_IDS
 
 
 def test_publish_replaces_only_the_readme_section(smoke, tmp_path):
