@@ -37,7 +37,7 @@ import sys
 from collections import namedtuple
 from decimal import Decimal
 
-from . import cache, stats, transport
+from . import cache, interrupts, stats, transport
 from .auth import mask
 from .errors import FdwError, excerpt
 from .records import find, keys_of, records_in
@@ -67,17 +67,26 @@ def get_json(table, url):
     return get_answer(table, url).body
 
 
-def get_answer(table, url, missing_ok=False):
+def get_answer(table, url, missing_ok=False, sent=None, on_read=None):
     """The Answer to GET ``url``, retried while that may help; else FdwError.
 
     ``missing_ok``: a 404 gives None (the one record asked for does not
     exist). With ``cache_seconds`` a fresh cached answer is served without a
     request, and an expired one with an ETag is revalidated (If-None-Match).
+    ``sent``: the Sent of send_ahead for this ``url``, whose answer is the
+    first attempt's (its failure is handled as any attempt's). ``on_read``:
+    called with the response headers once a body is read, before it is
+    parsed (at most once; the connection is free again by then).
     """
     counters = stats.counters(table.stats_name)
     if not table.cache_seconds:
-        return with_retries(lambda: get_once(table, url, counters, missing_ok),
-                            table.retries, table.retry_max_seconds)
+        def attempt():
+            nonlocal sent, on_read
+            first, sent = sent, None
+            answer = get_once(table, url, counters, missing_ok, sent=first, on_read=on_read)
+            on_read = None
+            return answer
+        return with_retries(attempt, table.retries, table.retry_max_seconds)
     key = cache.key(url, table.headers)
     entry = cache.get(key)
     if entry is not None and entry.fresh():
@@ -94,22 +103,21 @@ def get_answer(table, url, missing_ok=False):
     return answer
 
 
-def get_once(table, url, counters, missing_ok=False, etag=None):
+def get_once(table, url, counters, missing_ok=False, etag=None, sent=None, on_read=None,
+             decode=None):
     """One GET of ``url``: an Answer, None (404, ``missing_ok``), NOT_MODIFIED (304 to ``etag``).
 
-    Else FdwError (Retryable when a retry may help).
+    ``sent``: the request was sent ahead (send_ahead); its answer is read.
+    ``on_read``: see get_answer (called when the attempt reads a body).
+    ``decode``: what makes the Answer's body and size of a response
+    (default decode_answer: the parsed JSON). Else FdwError (Retryable when a
+    retry may help).
     """
-    target = destination(table, url)
-    headers = table.headers if etag is None else dict(table.headers, **{"If-None-Match": etag})
-    if table.rate_limit:
-        from . import ratelimit  # here: only tables with rate_limit need it (and tempfile)
-
-        ratelimit.take_turn(origin(table.url), table.rate_limit, table.retry_max_seconds)
-    counters.requests += 1
+    decode = decode or decode_answer
     with transport.deadline(table.request_timeout):
+        pending = sent.take() if sent is not None else send(table, url, counters, etag)
         try:
-            response = transport.get(target.scheme, target.host, target.port, target.target,
-                                     headers, table.connect_timeout, table.read_timeout)
+            response = pending.response()
         except transport.TransportError as error:
             raise transport_error(table, url, error) from None
         try:
@@ -119,10 +127,73 @@ def get_once(table, url, counters, missing_ok=False, etag=None):
                 return None
             if response.status == 204:
                 return Answer(NO_CONTENT, response.headers, url, 0)
-            body, size = decode_answer(table, url, response, counters)
+            body, size = decode(table, url, response, counters, on_read)
             return Answer(body, response.headers, url, size)
         finally:
             response.release()
+
+
+def send(table, url, counters, etag=None):
+    """GET ``url`` sent (its turn under ``rate_limit`` taken, counted): a transport.Pending.
+
+    FdwError (Retryable when a retry may help) when it cannot be sent.
+    """
+    target = destination(table, url)
+    headers = table.headers if etag is None else dict(table.headers, **{"If-None-Match": etag})
+    if table.rate_limit:
+        from . import ratelimit  # here: only tables with rate_limit need it (and tempfile)
+
+        ratelimit.take_turn(origin(table.url), table.rate_limit, table.retry_max_seconds)
+    counters.requests += 1
+    try:
+        return transport.send(target.scheme, target.host, target.port, target.target,
+                              headers, table.connect_timeout, table.read_timeout)
+    except transport.TransportError as error:
+        raise transport_error(table, url, error) from None
+
+
+class Sent:
+    """A GET sent ahead of its use (send_ahead): the request's transport.Pending, or its failure."""
+
+    def __init__(self, url, pending=None, failure=None):
+        self.url = url
+        self._pending = pending
+        self._failure = failure
+
+    def take(self):
+        """The transport.Pending to read the answer from; the failure to send it is raised here."""
+        pending, failure = self._pending, self._failure
+        self._pending = self._failure = None
+        if failure is not None:
+            raise failure
+        return pending
+
+    def close(self):
+        """Drops the request: its connection is closed and its answer never read."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.close()
+
+
+def send_ahead(table, url):
+    """GET ``url`` sent now, its answer to be read later by get_answer(..., sent=): a Sent.
+
+    For paging: the service prepares the next page while the backend uses
+    this one. The request counts now (stats, its ``rate_limit`` turn), and
+    ``request_timeout`` holds for the sending now and again for the reading
+    later. A failure to send (a refused URL, no connection) is kept in the
+    Sent and raised when its answer is read, as get_answer would have raised
+    it then; a cancel (interrupts.Interrupted) is raised at once. The caller
+    must read the answer or call the Sent's ``close``.
+    """
+    counters = stats.counters(table.stats_name)
+    try:
+        with transport.deadline(table.request_timeout):
+            return Sent(url, pending=send(table, url, counters))
+    except interrupts.Interrupted:
+        raise
+    except FdwError as failure:
+        return Sent(url, failure=failure)
 
 
 def destination(table, url):
@@ -151,10 +222,29 @@ def destination(table, url):
     return target
 
 
-def decode_answer(table, url, response, counters):
-    """(decoded JSON body, its estimated memory) of a response; FdwError for a redirect, error,
-    bad body, or one larger than max_response_bytes raw or once parsed."""
-    status = ("HTTP %d %s" % (response.status, response.reason or "")).strip()
+def get_text(table, url):
+    """The body of GET ``url`` as text, retried while that may help; else FdwError.
+
+    For documents that may be other than JSON (an OpenAPI document in YAML):
+    the same rules as get_answer's (statuses, redirects refused, secrets
+    masked, at most ``max_response_bytes``), then UTF-8 text, not parsed.
+    """
+    counters = stats.counters(table.stats_name)
+    return with_retries(lambda: get_once(table, url, counters, decode=decode_text),
+                        table.retries, table.retry_max_seconds).body
+
+
+def decode_text(table, url, response, counters, on_read=None):
+    """(the body as text, its size in bytes); FdwError as for read_answer, or when it is not UTF-8."""
+    body = read_answer(table, url, response, counters)
+    return utf8_text(table, url, response, body, "A document must be UTF-8"), len(body)
+
+
+def read_answer(table, url, response, counters):
+    """The body of a response (bytes), read to its end, the response released; FdwError for a
+    redirect, an error status (Retryable when a retry may help), or a body larger than
+    max_response_bytes."""
+    status = status_line(response)
     if 300 <= response.status < 400:
         location = response.headers.get("Location", "")
         raise FdwError("%s answered %s, a redirect to %s" % (show(table, url), status,
@@ -177,17 +267,42 @@ def decode_answer(table, url, response, counters):
         raise FdwError(message, hint=hint, detail=detail)
     body = read_body(table, url, response)
     counters.bytes += len(body)
+    response.release()
+    return body
+
+
+def status_line(response):
+    """``HTTP 200 OK``: a response's status as messages show it."""
+    return ("HTTP %d %s" % (response.status, response.reason or "")).strip()
+
+
+def utf8_text(table, url, response, body, rule):
+    """``body`` (bytes) decoded as UTF-8; FdwError naming the byte when it is not, with ``rule``."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FdwError("%s answered %s with a body that is not valid UTF-8 (byte %d of %d)"
+                       % (show(table, url), status_line(response), error.start + 1, len(body)),
+                       hint=rule + ": the service sent another encoding, or garbage.",
+                       detail=excerpt(repr(bytes(body[max(0, error.start - 40):error.start + 40])))
+                       ) from None
+
+
+def decode_answer(table, url, response, counters, on_read=None):
+    """(decoded JSON body, its estimated memory) of a response; FdwError for a redirect, error,
+    bad body, or one larger than max_response_bytes raw or once parsed.
+
+    Once the body is read the response is released (its connection is free
+    again) and ``on_read`` (when given) is called with the headers.
+    """
+    body = read_answer(table, url, response, counters)
+    if on_read is not None:
+        on_read(response.headers)
+    status = status_line(response)
     estimate = parsed_size(body)
     if estimate > table.max_response_bytes:
         raise too_large(table, url, "would take about %d bytes once parsed" % estimate)
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise FdwError("%s answered %s with a body that is not valid UTF-8 (byte %d of %d)"
-                       % (show(table, url), status, error.start + 1, len(body)),
-                       hint="JSON must be UTF-8: the service sent another encoding, or garbage.",
-                       detail=excerpt(repr(bytes(body[max(0, error.start - 40):error.start + 40])))
-                       ) from None
+    text = utf8_text(table, url, response, body, "JSON must be UTF-8")
     body = None  # the text replaces the bytes: only one of them is held while parsing
     try:
         return parse_json(text), estimate

@@ -2,10 +2,24 @@
 
 A strategy says what the first request is and, from an answer, what the
 next one is (None when the result is complete). fetch_pages runs the loop
-and does what every style shares: it requests a page only when the one
-before has been consumed, checks each page (http.check_page, the column
-types), caps the pages at ``max_pages``, and calls it a loop when a request
-repeats or a page repeats any page before.
+and does what every style shares: it checks each page (http.check_page, the
+column types), caps the pages at ``max_pages``, and calls it a loop when a
+request repeats or a page repeats any page before.
+
+Pages are fetched as PostgreSQL consumes rows. The first pages are asked
+for when the scan needs them (READ_BEFORE_SENDING_AHEAD); from then on, a
+page's request is sent ahead, while PostgreSQL uses the page before
+(http.send_ahead), so that the service prepares it meanwhile; its answer is
+read when that page is used up. No thread: the backend does one thing at a
+time, the service works in parallel. The request sent ahead is the one
+``next`` gives, known once the page before is decoded; the offset, page and
+link styles guess it sooner, from the answer's headers before its body is
+parsed (``guess``), and a guess that ``next`` then contradicts is dropped
+(its connection closed, the answer never read), after which the scan no
+longer guesses. A scan that ends sooner (a LIMIT reached, the cursor
+closed) drops the request sent ahead the same way. A scan that stops
+within its first pages sends nothing ahead, so it makes the same requests
+as without.
 
 The end of the data is never guessed. A scan ends only on a signal that
 cannot be misread: the total the service reports reached, an empty page,
@@ -31,7 +45,8 @@ from collections import namedtuple
 
 from . import stats, types
 from .errors import FdwError, excerpt
-from .http import MAX_COUNT, NO_CONTENT, check_page, get_answer, is_count, records_of, show
+from .http import (MAX_COUNT, NO_CONTENT, check_page, get_answer, is_count, records_of, send_ahead,
+                   show)
 from .pushdown import FIRST_PAGE, GROWTH, page_params
 from .records import find, keys_of
 from .types import json_text
@@ -43,6 +58,10 @@ Request = namedtuple("Request", ["url", "start", "count"])
 ABSENT = object()  # what find gives for a key the answer does not have
 REPEAT_CHECK = 100  # the records of a page compared to tell pages apart
 COUNT_DIGITS = 19  # the most digits of a count header (MAX_COUNT has 19)
+# Pages a scan reads before it sends requests ahead: one that reads past them
+# (the second at page_size when no LIMIT is pushed) reads on. A query that
+# stops within them makes no request it does not use.
+READ_BEFORE_SENDING_AHEAD = 2
 
 
 def total_of(table, answer):
@@ -52,14 +71,27 @@ def total_of(table, answer):
     set, else under ``total_key`` in the body ('' for neither: no count).
     """
     if table.total_header:
-        text = answer.headers.get(table.total_header)
-        text = text.strip() if isinstance(text, str) else ""
-        readable = text and len(text) <= COUNT_DIGITS and text.isascii() and text.isdigit()
-        return int(text) if readable and is_count(int(text)) else None
+        return header_total(table, answer.headers)
     if not table.total_key or answer.body is NO_CONTENT:
         return None
     total = find(answer.body, keys_of(table.total_key))
     return total if is_count(total) else None
+
+
+def header_total(table, headers):
+    """The match count of the ``total_header`` response header, or None."""
+    text = headers.get(table.total_header)
+    text = text.strip() if isinstance(text, str) else ""
+    readable = text and len(text) <= COUNT_DIGITS and text.isascii() and text.isdigit()
+    return int(text) if readable and is_count(int(text)) else None
+
+
+def known_total(table, headers, earlier):
+    """The count to guess by before a body is parsed: the header's, else ``earlier`` (the page
+    before's, from the body); None when there is none."""
+    if table.total_header:
+        return header_total(table, headers)
+    return earlier if table.total_key else None
 
 
 def fetch_count(table, params, base=None):
@@ -93,30 +125,40 @@ def fetch_count(table, params, base=None):
 
 
 class Offset:
-    """limit and offset: pages grow from a small first one to page_size; ends at the total or empty.
+    """limit and offset: a small first page, then page_size; ends at the total or an empty page.
 
-    The next page starts after the records received, however many came: a
-    service that caps its page size is read to the end. A pushed LIMIT is
-    never asked past.
+    The first page is small (FIRST_PAGE) so that the first rows come fast
+    when PostgreSQL may want only a few. A scan that goes past it is a whole
+    scan and asks for page_size records at a time; with a pushed LIMIT pages
+    grow GROWTH times instead, and the LIMIT is never asked past. The next
+    page starts after the records received, however many came: a service that
+    caps its page size is read to the end.
     """
 
     def __init__(self, table, base, params, offset=None, limit=None, first_page=None):
         self.table, self.base, self.params = table, base, params
         self.start, self.remaining = offset or 0, limit
         self.size = min(first_page or FIRST_PAGE, table.page_size)
+        self.total = None  # the count the latest answer reported
 
     def first(self):
-        return self.request()
+        return self.request_at(self.start, self.remaining, self.size)
 
-    def request(self):
-        if self.remaining is not None and self.remaining <= 0:
+    def request_at(self, start, remaining, size):
+        """The Request for ``size`` records from ``start``, within ``remaining`` (None: no LIMIT)."""
+        if remaining is not None and remaining <= 0:
             return None
-        count = self.size if self.remaining is None else min(self.size, self.remaining)
-        page = page_params(self.start, count, self.table.limit_param, self.table.offset_param)
-        return Request(request_url(self.table, self.params + page, self.base), self.start, count)
+        count = size if remaining is None else min(size, remaining)
+        page = page_params(start, count, self.table.limit_param, self.table.offset_param)
+        return Request(request_url(self.table, self.params + page, self.base), start, count)
+
+    def next_size(self):
+        if self.remaining is None:
+            return self.table.page_size
+        return min(self.size * GROWTH, self.table.page_size)
 
     def next(self, answer, records, request):
-        total = total_of(self.table, answer)
+        total = self.total = total_of(self.table, answer)
         if not records:
             return None
         self.start = request.start + len(records)
@@ -124,8 +166,18 @@ class Offset:
             self.remaining -= len(records)
         if total is not None and self.start >= total:
             return None
-        self.size = min(self.size * GROWTH, self.table.page_size)
-        return self.request()
+        self.size = self.next_size()
+        return self.request_at(self.start, self.remaining, self.size)
+
+    def guess(self, headers, request):
+        """What ``next`` gives when the page is full and the count is the one known; None when
+        that count is unknown or says the page is the last."""
+        total = known_total(self.table, headers, self.total)
+        start = request.start + request.count
+        if total is None or start >= total:
+            return None
+        remaining = None if self.remaining is None else self.remaining - request.count
+        return self.request_at(start, remaining, self.next_size())
 
 
 class Sized:
@@ -143,27 +195,33 @@ class Sized:
     def first(self):
         return self.request()
 
-    def follow(self, link, answer, where):
-        """The Request for a next-page URL the service gave; FdwError when it leads elsewhere."""
+    def guess(self, headers, request):
+        """The next Request from an answer's headers alone, before its body is parsed; None when
+        they cannot tell (``next`` decides)."""
+        return None
+
+    def follow(self, link, url, where):
+        """The Request for a next-page URL the service gave in its answer to ``url``;
+        FdwError when it leads elsewhere."""
         if not isinstance(link, str):
             raise FdwError("the answer of %s has %s under %s, not a URL"
-                           % (show(self.table, answer.url), excerpt(repr(link), 80), where),
+                           % (show(self.table, url), excerpt(repr(link), 80), where),
                            hint="Check the pagination option and the option naming where the "
                                 "next page is.")
         try:
-            url = follow(link, answer.url, self.table.credentials.params)
+            following = follow(link, url, self.table.credentials.params)
         except ValueError as error:
             raise FdwError("the answer of %s gives a next page URL under %s that is refused: it %s"
-                           % (show(self.table, answer.url), where, error),
+                           % (show(self.table, url), where, error),
                            hint="Next page URLs must be plain http(s) URLs on the url option's "
                                 "host, without a backslash, user@ credentials or spaces.",
                            detail=excerpt(show(self.table, link), 300)) from None
-        if origin(url) != origin(self.table.url):
+        if origin(following) != origin(self.table.url):
             raise FdwError("the answer of %s gives the next page on another host: %s"
-                           % (show(self.table, answer.url), show(self.table, url)),
+                           % (show(self.table, url), show(self.table, following)),
                            hint="Requests (and credentials) go only to the scheme, host and port "
                                 "of the url option. Set url to where the service really is.")
-        return Request(url, None, None)
+        return Request(following, None, None)
 
 
 class PageNumber(Sized):
@@ -177,17 +235,26 @@ class PageNumber(Sized):
         super().__init__(*args, **kwargs)
         self.number = self.table.first_page_number
         self.received = 0
+        self.total = None  # the count the latest answer reported
 
     def first(self):
         return self.request([(self.table.page_param, str(self.number))])
 
     def next(self, answer, records, request):
-        total = total_of(self.table, answer)
+        total = self.total = total_of(self.table, answer)
         self.received += len(records)
         if not records or (total is not None and self.received >= total):
             return None
         self.number += 1
         return self.request([(self.table.page_param, str(self.number))])
+
+    def guess(self, headers, request):
+        """What ``next`` gives when the page is full and the count is the one known; None when
+        the page size or that count is unknown, or the count says the page is the last."""
+        total = known_total(self.table, headers, self.total)
+        if request.count is None or total is None or self.received + request.count >= total:
+            return None
+        return self.request([(self.table.page_param, str(self.number + 1))])
 
 
 def no_signal(table, answer, where, option):
@@ -237,7 +304,7 @@ class NextUrl(Sized):
             raise no_signal(self.table, answer, '"%s"' % self.table.next_path, "next_path")
         if link is ABSENT or link is None or link == "":
             return None
-        return self.follow(link, answer, '"%s"' % self.table.next_path)
+        return self.follow(link, answer.url, '"%s"' % self.table.next_path)
 
 
 class LinkHeader(Sized):
@@ -261,7 +328,7 @@ class LinkHeader(Sized):
         header = answer.headers.get("Link")
         link = next_link(header or "")
         if link is not None:
-            return self.follow(link, answer, "the Link header")
+            return self.follow(link, answer.url, "the Link header")
         sized = request.count is not None  # the scan's own requests, not the service's links
         total = total_of(self.table, answer)
         if header is not None or not sized or len(records) < request.count \
@@ -275,6 +342,11 @@ class LinkHeader(Sized):
                                 "else check limit_param and page_size.")
         self.number += 1
         return self.request([(self.table.page_param, str(self.number))])
+
+    def guess(self, headers, request):
+        """The rel="next" link's Request, as ``next`` gives it; None without one."""
+        link = next_link(headers.get("Link") or "")
+        return None if link is None else self.follow(link, request.url, "the Link header")
 
 
 class Single(Sized):
@@ -311,9 +383,10 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
     """Yield the pages (record lists) matching ``params``, from ``offset``, up to ``limit`` records.
 
     ``base`` is the URL the parameters go to (default: the table's endpoint);
-    ``single``: it names one record, a 404 meaning none. Lazy: a page is
-    requested only once the previous one has been consumed, so when
-    PostgreSQL stops pulling rows no further request is made. ``offset`` and
+    ``single``: it names one record, a 404 meaning none. Lazy: the first
+    pages are requested when needed, each later one while PostgreSQL uses
+    the page before (see the module), so when PostgreSQL stops pulling rows
+    at most that one request is left, and it is dropped unread. ``offset`` and
     ``limit`` are honoured by the offset style only (the only one they are
     pushed to). Each page's values are checked against the ``columns``
     PostgreSQL reads. Yielding whole pages keeps the per-record cost in C
@@ -325,33 +398,81 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
     pages = style(table, base or table.endpoint, params, offset, limit, first_page)
     request = pages.first()
     seen, fingerprints = set(), {}  # request URLs' digests; page fingerprint -> page number
-    for number in range(1, table.max_pages + 2):
-        if request is None:
-            return
-        if number > table.max_pages:
-            raise FdwError("the scan of %s needs more than max_pages (%d) pages"
-                           % (show(table, request.url), table.max_pages),
-                           hint="Add a WHERE clause the service can filter on, "
-                                "or raise page_size or max_pages.")
-        answer = get_answer(table, request.url, missing_ok=single)
-        if answer is None:  # a 404 for the one record asked for: there is none
-            return
-        records = records_of(table, answer.body, request.url, single)
-        total = total_of(table, answer) if request.start is not None else None
-        check_page(table, request.url, records, request.start, request.count, total)
-        check_repeat(table, request.url, records, number, fingerprints)
-        check(records, show(table, request.url))
-        counters.rows += len(records)
-        yield records
-        previous = request.url
-        request = pages.next(answer, records, request)
-        if request is None:
-            return
-        seen.add(digest(previous))
-        if digest(request.url) in seen:
+    ahead = None  # (Request, http.Sent): the next page's request, sent before it is needed
+    guessing = True  # until a guess proves wrong
+
+    def advance(answer, records, request):
+        """The Request after ``request``, or None; FdwError when the paging is in a loop."""
+        following = pages.next(answer, records, request)
+        if following is None:
+            return None
+        seen.add(digest(request.url))
+        if digest(following.url) in seen:
             raise FdwError("the service's paging is in a loop: %s asks again for %s"
-                           % (show(table, answer.url), show(table, request.url)),
+                           % (show(table, answer.url), show(table, following.url)),
                            hint="The service sent the same cursor or next page twice.")
+        return following
+
+    def may_send(following, number):
+        """True when ``following`` may be sent ahead as page ``number`` + 1: within max_pages,
+        and no request of the scan before (a loop is an ERROR, not a request)."""
+        return following is not None and number < table.max_pages \
+            and following.url != request.url and digest(following.url) not in seen
+
+    def send_guess(headers):
+        """Sends ahead the request ``guess`` gives from the headers of the page being read."""
+        nonlocal ahead
+        try:
+            guessed = pages.guess(headers, request)
+        except FdwError:  # next will say it, when the page is parsed
+            guessed = None
+        if may_send(guessed, number):
+            ahead = (guessed, send_ahead(table, guessed.url))
+
+    try:
+        for number in range(1, table.max_pages + 2):
+            if request is None:
+                return
+            if number > table.max_pages:
+                raise FdwError("the scan of %s needs more than max_pages (%d) pages"
+                               % (show(table, request.url), table.max_pages),
+                               hint="Add a WHERE clause the service can filter on, "
+                                    "or raise page_size or max_pages.")
+            sent = None
+            if ahead is not None:
+                sent, ahead = ahead[1], None
+            early = number > READ_BEFORE_SENDING_AHEAD and not table.cache_seconds
+            answer = get_answer(table, request.url, missing_ok=single, sent=sent,
+                                on_read=send_guess if early and guessing else None)
+            if answer is None:  # a 404 for the one record asked for: there is none
+                return
+            records = records_of(table, answer.body, request.url, single)
+            if early:
+                failure = None
+                try:
+                    following = advance(answer, records, request)
+                except FdwError as error:  # raised when the next page is needed
+                    following, failure = None, error
+                if ahead is not None and ahead[0] != following:  # a wrong guess
+                    ahead[1].close()
+                    ahead, guessing = None, False
+                if ahead is None and may_send(following, number):
+                    ahead = (following, send_ahead(table, following.url))
+            total = total_of(table, answer) if request.start is not None else None
+            check_page(table, request.url, records, request.start, request.count, total)
+            check_repeat(table, request.url, records, number, fingerprints)
+            check(records, show(table, request.url))
+            counters.rows += len(records)
+            yield records
+            if early:
+                if failure is not None:
+                    raise failure
+                request = following
+            else:
+                request = advance(answer, records, request)
+    finally:
+        if ahead is not None:  # the scan ended first
+            ahead[1].close()
 
 
 def digest(url):

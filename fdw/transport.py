@@ -14,7 +14,12 @@ slices:
 * with no byte for the operation's own timeout (``read_timeout``), likewise.
 
 ``get`` sends one GET and gives a Response whose body is read in chunks,
-decompressed (gzip, deflate) as it arrives. Nothing is kept between requests
+decompressed (gzip, deflate) as it arrives. ``send`` sends one and leaves its
+answer to be read later (``Pending.response``): a paged scan asks for the
+next page before it uses the current one, so that the service works while
+the backend does. A connection is in the pool only while idle: one whose
+answer has not been read to its end is closed, never reused, so no answer
+can be read by the wrong request. Nothing is kept between requests
 but the connections: no cookies, no redirects followed, no retries (retry.py
 decides). Failures are TransportError subclasses, each holding its cause.
 """
@@ -66,13 +71,17 @@ class ContentDecodingError(TransportError):
 
 @contextlib.contextmanager
 def deadline(seconds):
-    """Within the block, every socket wait ends ``seconds`` from now at the latest."""
+    """Within the block, every socket wait ends ``seconds`` from now at the latest.
+
+    Blocks may nest: the outer deadline holds again after the inner block.
+    """
     global _deadline
+    outer = _deadline
     _deadline = time.monotonic() + seconds
     try:
         yield
     finally:
-        _deadline = None
+        _deadline = outer
 
 
 def expired():
@@ -176,7 +185,14 @@ def take(scheme, host, port):
 
 
 def give_back(key, connection):
-    """Keeps ``connection`` for the next request to ``key``, closing the oldest past the limit."""
+    """Keeps ``connection`` for the next request to ``key``, closing the oldest past the limit.
+
+    One idle connection per key: one kept before (opened while this one was
+    busy) is closed.
+    """
+    kept = _connections.pop(key, None)
+    if kept is not None and kept is not connection:
+        kept.close()
     _connections[key] = connection
     while len(_connections) > MAX_CONNECTIONS:
         oldest = next(iter(_connections))
@@ -191,9 +207,19 @@ def get(scheme, host, port, target, headers, connect_timeout, read_timeout):
     (ConnectError, ConnectTimeout, ReadTimeout, ConnectionBroken) when no
     answer's head arrives. The caller must call the Response's ``release``.
     """
+    return send(scheme, host, port, target, headers, connect_timeout, read_timeout).response()
+
+
+def send(scheme, host, port, target, headers, connect_timeout, read_timeout):
+    """Sends GET ``target`` as ``get`` does, without waiting for the answer: a Pending.
+
+    TransportError (ConnectError, ConnectTimeout, ConnectionBroken) when the
+    request cannot be sent. The caller must call the Pending's ``response``
+    (and then the Response's ``release``) or its ``close``.
+    """
     key = (scheme, host, port)
     connection = take(scheme, host, port)
-    answered = False
+    sent = False
     try:
         if connection.sock is None:
             connection.timeout = connect_timeout
@@ -208,16 +234,44 @@ def get(scheme, host, port, target, headers, connect_timeout, read_timeout):
             headers = dict(headers, **{"User-Agent": USER_AGENT})
         try:
             connection.request("GET", target, headers=headers)
-            response = connection.getresponse()
         except socket.timeout as error:
             raise ReadTimeout(error) from None
         except (http.client.HTTPException, OSError) as error:
             raise ConnectionBroken(error) from None
-        answered = True
+        sent = True
     finally:
-        if not answered:  # whatever stopped it, a cancel too: the connection's state is unknown
+        if not sent:  # whatever stopped it, a cancel too: the connection's state is unknown
             connection.close()
-    return Response(key, connection, response)
+    return Pending(key, connection)
+
+
+class Pending:
+    """A request sent on a connection of its own, whose answer has not been read yet."""
+
+    def __init__(self, key, connection):
+        self._key = key
+        self._connection = connection
+
+    def response(self):
+        """The Response once its head has arrived; TransportError (ReadTimeout, ConnectionBroken)
+        when it does not. Call once."""
+        answered = False
+        try:
+            try:
+                response = self._connection.getresponse()
+            except socket.timeout as error:
+                raise ReadTimeout(error) from None
+            except (http.client.HTTPException, OSError) as error:
+                raise ConnectionBroken(error) from None
+            answered = True
+        finally:
+            if not answered:  # a cancel too: the connection's state is unknown
+                self._connection.close()
+        return Response(self._key, self._connection, response)
+
+    def close(self):
+        """Drops the request: its connection is closed and its answer never read."""
+        self._connection.close()
 
 
 class Response:
@@ -227,6 +281,7 @@ class Response:
         self._key = key
         self._connection = connection
         self._response = response
+        self._released = False
         self.status = response.status
         self.reason = response.reason
         self.headers = Headers(response.headers.items())
@@ -262,7 +317,14 @@ class Response:
             yield chunk
 
     def release(self):
-        """Keeps the connection for the next request when the body was read to its end, else closes it."""
+        """Keeps the connection for the next request when the body was read to its end, else closes it.
+
+        Only the first call does anything: the connection may serve another
+        request by the time of a second.
+        """
+        if self._released:
+            return
+        self._released = True
         response = self._response
         if response.length == 0 and not response.isclosed():
             response.read()  # nothing to read (204, 304): no wait

@@ -108,21 +108,28 @@ def test_next_page_only_when_the_previous_is_consumed(dictionary, log):
         next(rows)
     assert len(log()) == 1
     next(rows)
+    # past the first page a scan is a whole scan: page_size (10000) at once
     assert [(e["args"]["limit"], e["args"].get("offset")) for e in log()] == [
-        (["100"], None), (["400"], ["100"])]
+        (["100"], None), (["10000"], ["100"])]
 
 
-def test_full_scan_pages_grow_and_stop_at_the_total(dictionary, log):
+def test_full_scan_goes_to_page_size_and_stops_at_the_total(dictionary, log):
     rows = list(dictionary.execute([], {"id", "word"}))
     assert pairs(rows) == list(enumerate(WORDS, 1))
-    # 100 + 400 + 1600 = 2100 = total: no request for an empty last page.
-    assert [entry["args"]["limit"] for entry in log()] == [["100"], ["400"], ["1600"]]
+    # 100 + 2000 = 2100 = total: no request for an empty last page.
+    assert [entry["args"]["limit"] for entry in log()] == [["100"], ["10000"]]
 
 
 def test_short_page_ends_the_scan(dictionary, log):
     rows = list(dictionary.execute([Qual("word", "~~", "w1%")], {"word"}))
     assert len(rows) == 1000
-    assert [entry["args"]["limit"] for entry in log()] == [["100"], ["400"], ["1600"]]
+    assert [entry["args"]["limit"] for entry in log()] == [["100"], ["10000"]]
+
+
+def test_pages_grow_under_a_pushed_limit(dictionary, log):
+    rows = list(dictionary.execute([], {"id"}, limit=2000))
+    assert [row["id"] for row in rows] == list(range(1, 2001))
+    assert [entry["args"]["limit"] for entry in log()] == [["100"], ["400"], ["1500"]]
 
 
 def test_pushed_limit_and_offset(dictionary, log):
