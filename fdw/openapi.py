@@ -50,8 +50,6 @@ import re
 import stat
 import sys
 
-import yaml
-
 from . import auth, http, interrupts
 from .errors import FdwError
 from .multicorn_compat import ColumnDefinition, TableDefinition, log_to_postgres
@@ -64,6 +62,10 @@ FILE_CHUNK = 1024 * 1024  # bytes read between two checks for a cancel
 CREDENTIALS = auth.CREDENTIAL_OPTIONS + ("headers",)  # what goes only to the url's origin
 MAX_REF_DEPTH = 32
 MAX_RESOLUTIONS = 100_000  # schemas resolved for one document: far more than a real API needs
+# The most nodes (mappings, sequences, scalars) a YAML document may expand to, each alias
+# counted as the nodes it stands for: far more than a real API needs, and a bound on the
+# work a document of aliases of aliases ("billion laughs") could make.
+MAX_YAML_NODES = 5_000_000
 INTERRUPT_EVERY = 256  # schemas resolved between two checks for a cancel
 SQL_WILDCARDS = {"any_run": "%", "any_char": "_", "escape": "\\"}
 CONVENTIONS = {"": "eq", "_gte": "ge", "_gt": "gt", "_lte": "le", "_lt": "lt"}
@@ -122,12 +124,13 @@ def load(location, srv_options):
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise FdwError("%s is not an OpenAPI document (it has no paths)" % location,
                        hint="Set the openapi option to the service's OpenAPI 3 or Swagger 2.0 "
-                            "document (JSON, or YAML in a file).")
+                            "document (JSON or YAML).")
     return document
 
 
 def fetch(location, srv_options):
-    """The document at an http(s) URL: the credentials go only to the url option's origin."""
+    """The document at an http(s) URL, JSON or YAML: the credentials go only to the url option's
+    origin. FdwError when it cannot be fetched or read."""
     where = origin(location)
     if where is None or where != origin(srv_options.get("url", "")):
         srv_options = {name: value for name, value in srv_options.items()
@@ -139,7 +142,15 @@ def fetch(location, srv_options):
                                 "then fetched without credentials), or use the default "
                                 "<url>/openapi.json.")
     config = parse_table(dict(srv_options, url=location, path="", collection_path=""), {})
-    return http.get_json(config, location)
+    text = http.get_text(config, location)
+    try:
+        return parse_document(text)
+    except (NotADocument, RecursionError) as error:
+        why = str(error) if isinstance(error, NotADocument) else "it is nested too deeply"
+        raise FdwError("the OpenAPI document %s cannot be read: %s"
+                       % (redact(location), http.quoted(config, why)),
+                       hint="Set the openapi option to the service's OpenAPI 3 or Swagger 2.0 "
+                            "document (JSON or YAML).") from None
 
 
 def may_read_server_files():
@@ -184,18 +195,82 @@ def read_file(location, limit):
         if len(data) > limit:
             raise refused
         return parse_document(data.decode("utf-8"))
-    except (OSError, ValueError, RecursionError, yaml.YAMLError):
+    except (OSError, ValueError, RecursionError):
         raise refused from None
     finally:
         os.close(descriptor)
 
 
+class NotADocument(ValueError):
+    """A text that is neither JSON nor YAML a document may be; the message says why."""
+
+
 def parse_document(text):
-    """A JSON or YAML document (YAML's safe subset: no tags that build objects)."""
+    """A JSON or YAML document (a str); NotADocument (or RecursionError) when it is neither.
+
+    YAML is read by PyYAML's safe loader (no tags that build objects; libyaml
+    when PyYAML has it), and only when the text is not JSON, so that a JSON
+    document never imports it. Its aliases (``*name``) may not make the
+    document recursive nor larger than MAX_YAML_NODES nodes.
+    """
     try:
         return json.loads(text)
     except ValueError:
-        return yaml.safe_load(text)
+        pass
+    import yaml  # here: JSON documents, and queries, never need it
+
+    try:
+        return yaml.load(text, Loader=yaml_loader())
+    except yaml.YAMLError as error:
+        raise NotADocument("it is neither JSON nor YAML (%s)" % " ".join(str(error).split())
+                           ) from None
+
+
+def yaml_loader():
+    """PyYAML's safe loader (libyaml's when there), checking each document's size (expanded)."""
+    import yaml
+
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        def get_single_node(self):
+            node = super().get_single_node()
+            if node is not None:
+                check_expansion(node, MAX_YAML_NODES)
+            return node
+
+    return Loader
+
+
+def check_expansion(root, limit):
+    """NotADocument when the YAML node ``root`` has a cycle (an alias inside its own anchor), or
+    more than ``limit`` nodes with each alias counted as the nodes it stands for.
+
+    Counted once per node (aliases share them), without recursion.
+    """
+    sizes = {}  # id(node) -> its nodes, expanded
+    open_nodes = set()  # ids of the nodes whose children are being counted
+    stack = [(root, False)]
+    while stack:
+        node, counted = stack.pop()
+        key = id(node)
+        if counted:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in yaml_children(node))
+            if sizes[key] > limit:
+                raise NotADocument("its YAML aliases expand it to more than %d nodes" % limit)
+        elif key not in sizes:
+            if key in open_nodes:
+                raise NotADocument("a YAML alias makes it recursive")
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in yaml_children(node))
+
+
+def yaml_children(node):
+    """The nodes a YAML node holds: a sequence's items, a mapping's keys and values."""
+    if isinstance(node.value, str):  # a scalar
+        return []
+    return [part for item in node.value
+            for part in (item if isinstance(item, tuple) else (item,))]
 
 
 def skipped(path, reason):
