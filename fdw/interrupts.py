@@ -11,7 +11,6 @@ when this process is a PostgreSQL backend) and ends the wait with
 PostgreSQL's own message for the cause. The flags are only read, never
 cleared: PostgreSQL still raises its own ERROR when it next checks them.
 """
-import ctypes
 import time
 
 from .errors import FdwError
@@ -31,6 +30,8 @@ def backend():
     """(QueryCancelPending, ProcDiePending, get_timeout_indicator) of this backend, or False."""
     global _backend
     if _backend is None:
+        import ctypes  # here: only a host that does not deliver cancels needs it
+
         try:
             program = ctypes.CDLL(None)
             indicator = program.get_timeout_indicator

@@ -10,8 +10,6 @@ host; nothing here catches the KeyboardInterrupt or Interrupted that brings.
 import math
 import random
 import time
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 from . import interrupts
 from .errors import FdwError
@@ -44,6 +42,9 @@ def retry_after_seconds(value, now=None):
     try:
         seconds = float(value)
     except ValueError:
+        from datetime import datetime, timezone  # here: only an HTTP date needs them
+        from email.utils import parsedate_to_datetime
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
