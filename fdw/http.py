@@ -30,6 +30,10 @@ way out.
 With ``cache_seconds`` answers are kept (cache.py) and, once expired,
 revalidated with their ETag. Every request, byte and cache hit is counted
 for the table (stats.py).
+
+A paged scan may send a request ahead of its use (send_ahead) and read its
+answer later (get_answer's ``sent``): the answer is then handled as any
+other, retries and errors included.
 """
 import json
 import re
@@ -75,17 +79,15 @@ def get_answer(table, url, missing_ok=False, sent=None, on_read=None):
     request, and an expired one with an ETag is revalidated (If-None-Match).
     ``sent``: the Sent of send_ahead for this ``url``, whose answer is the
     first attempt's (its failure is handled as any attempt's). ``on_read``:
-    called with the response headers once a body is read, before it is
-    parsed (at most once; the connection is free again by then).
+    called with the response headers once the answer's body is read, before
+    it is parsed (the connection is free again by then).
     """
     counters = stats.counters(table.stats_name)
     if not table.cache_seconds:
         def attempt():
-            nonlocal sent, on_read
+            nonlocal sent
             first, sent = sent, None
-            answer = get_once(table, url, counters, missing_ok, sent=first, on_read=on_read)
-            on_read = None
-            return answer
+            return get_once(table, url, counters, missing_ok, sent=first, on_read=on_read)
         return with_retries(attempt, table.retries, table.retry_max_seconds)
     key = cache.key(url, table.headers)
     entry = cache.get(key)

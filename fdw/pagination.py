@@ -426,7 +426,7 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
             guessed = pages.guess(headers, request)
         except FdwError:  # next will say it, when the page is parsed
             guessed = None
-        if may_send(guessed, number):
+        if ahead is None and may_send(guessed, number):
             ahead = (guessed, send_ahead(table, guessed.url))
 
     try:
