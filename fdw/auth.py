@@ -22,7 +22,7 @@ the url's origin (http.destination), and redirects are never followed.
 """
 import json
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
 from urllib.parse import quote, quote_plus
 
 from .urls import MASK
@@ -46,12 +46,18 @@ TRANSPORT_HEADERS = ("host", "content-length", "transfer-encoding", "connection"
                      "te", "trailer", "upgrade", "proxy-connection", "expect")
 
 
-@dataclass(frozen=True)
-class Credentials:
-    headers: dict = field(default_factory=dict, repr=False)  # sent with every request
-    params: list = field(default_factory=list, repr=False)   # (name, value) added to every URL
-    secrets: tuple = field(default=(), repr=False)           # values to mask in any text shown
-    secret_params: tuple = ()                                # parameter names redact must mask
+class Credentials(namedtuple("Credentials", [
+        "headers",        # a dict sent with every request
+        "params",         # a list of (name, value) added to every URL
+        "secrets",        # a tuple of the values to mask in any text shown
+        "secret_params",  # a tuple of the parameter names redact must mask
+        ])):
+    """What the auth options send, and what must never be shown; its repr shows no secret."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "Credentials(secret_params=%r)" % (self.secret_params,)
 
 
 def parse_secret(value):

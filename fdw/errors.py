@@ -9,12 +9,12 @@ the token back in its error, say): ERRORs reach clients and the server log.
 Each one counts as an error of its table (stats.py).
 """
 import functools
-import inspect
-import logging
 
 from . import stats
 from .auth import mask
 from .multicorn_compat import log_to_postgres
+
+ERROR = 40  # logging.ERROR, the level log_to_postgres raises at (logging is not imported for it)
 
 
 class FdwError(Exception):
@@ -44,12 +44,15 @@ def report(error, table=None):
     if table is not None:
         stats.counters(table.stats_name).errors += 1
         error = without_secrets(error, table.credentials.secrets)
-    log_to_postgres(error.message, logging.ERROR, hint=error.hint, detail=error.detail)
+    log_to_postgres(error.message, ERROR, hint=error.hint, detail=error.detail)
+
+
+GENERATOR = 0x20  # inspect.CO_GENERATOR: the code flag of a generator function
 
 
 def reports_errors(method):
     """Decorate a method (or generator method) so FdwError reaches PostgreSQL via report()."""
-    if inspect.isgeneratorfunction(method):
+    if method.__code__.co_flags & GENERATOR:
         @functools.wraps(method)
         def generator(self, *args, **kwargs):
             try:

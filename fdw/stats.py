@@ -5,18 +5,20 @@ Module state, so the counts are those of one backend (one session): the
 counted under its ``table_name`` option, else its endpoint URL (secrets
 masked).
 """
-from dataclasses import dataclass, fields
-
 from .multicorn_compat import ForeignDataWrapper
 
 
-@dataclass
 class Counters:
-    requests: int = 0    # HTTP requests sent (retries and revalidations included)
-    rows: int = 0        # records received
-    bytes: int = 0       # answer bytes received
-    cache_hits: int = 0  # answers served from the cache (fresh, or confirmed by a 304)
-    errors: int = 0      # ERRORs raised for the table
+    """One table's counts; ``vars()`` of it is the row StatsFDW shows (without table_name)."""
+
+    NAMES = ("requests", "rows", "bytes", "cache_hits", "errors")
+
+    def __init__(self):
+        self.requests = 0    # HTTP requests sent (retries and revalidations included)
+        self.rows = 0        # records received
+        self.bytes = 0       # answer bytes received
+        self.cache_hits = 0  # answers served from the cache (fresh, or confirmed by a 304)
+        self.errors = 0      # ERRORs raised for the table
 
 
 _counters = {}  # table name -> Counters
@@ -51,7 +53,7 @@ class StatsFDW(ForeignDataWrapper):
         super().__init__(options, columns)
 
     def get_rel_size(self, quals, columns):
-        return (max(len(_counters), 1), 8 * len(fields(Counters)) + 32)
+        return (max(len(_counters), 1), 8 * len(Counters.NAMES) + 32)
 
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
         return [dict(counts, table_name=name) for name, counts in snapshot()]

@@ -4,7 +4,7 @@ Wrappers never import this module directly: they go through
 ``fdw.multicorn_compat``, which prefers real ``multicorn`` when it is installed.
 The C extension calls the helpers in ``restcorn_engine.host``.
 """
-import logging
+import sys
 from collections import namedtuple
 
 __all__ = [
@@ -12,6 +12,15 @@ __all__ = [
     "Qual", "SortKey", "TableDefinition", "can_read_server_files", "log_to_postgres",
     "multicorn2_behaviour",
 ]
+
+# The levels of log_to_postgres: the numbers of the standard library's logging
+# module (logging.INFO is 20), which is not imported here: a backend's first
+# query need not pay for it.
+DEBUG = 10
+INFO = 20
+WARNING = 30
+ERROR = 40
+CRITICAL = 50
 
 ANY = object()
 ALL = object()
@@ -124,7 +133,7 @@ def format_options(options):
 class MulticornException(Exception):
     """Raised by log_to_postgres at ERROR and above; the engine turns it into an ERROR."""
 
-    def __init__(self, message, level=logging.ERROR, hint=None, detail=None):
+    def __init__(self, message, level=ERROR, hint=None, detail=None):
         super().__init__(message)
         self.message = message
         self.level = level
@@ -138,11 +147,8 @@ def multicorn2_behaviour():
 
     False outside a backend.
     """
-    try:
-        from _restcorn import multicorn2_behaviour as setting
-    except ImportError:
-        return False
-    return setting()
+    native = sys.modules.get("_restcorn")  # the engine's C module, there before this one
+    return native is not None and native.multicorn2_behaviour()
 
 
 def can_read_server_files():
@@ -157,17 +163,21 @@ def can_read_server_files():
     return check()
 
 
-def log_to_postgres(message, level=logging.INFO, hint=None, detail=None):
+def log_to_postgres(message, level=INFO, hint=None, detail=None):
     """Send a message to PostgreSQL: DEBUG -> DEBUG1, INFO -> NOTICE, WARNING -> WARNING.
 
-    ERROR and CRITICAL raise MulticornException, which ends the statement with
-    an ERROR (FATAL for CRITICAL) carrying the message, hint and detail.
+    ``level`` is a level of the logging module (logging.INFO, or this
+    module's INFO: the same number). ERROR and CRITICAL raise
+    MulticornException, which ends the statement with an ERROR (FATAL for
+    CRITICAL) carrying the message, hint and detail.
     """
-    if level >= logging.ERROR:
+    if level >= ERROR:
         raise MulticornException(message, level, hint, detail)
     try:
         from _restcorn import log
     except ImportError:  # outside a backend: unit tests of wrappers
+        import logging
+
         logging.getLogger("restcorn").log(level, message)
         return
     log(level, str(message), None if hint is None else str(hint),
