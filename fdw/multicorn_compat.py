@@ -41,6 +41,11 @@ else:
         ENGINE = "restcorn"
 
 
+# The engine's reading of its setting (an engine without the setting has none).
+_engine_setting = None if ENGINE == "multicorn" else \
+    getattr(sys.modules.get("restcorn_engine"), "multicorn2_behaviour", None)
+
+
 def multicorn2_behaviour():
     """True when the host gives Multicorn2 3.2's facts (real Multicorn2, or the engine's stand-in).
 
@@ -49,9 +54,7 @@ def multicorn2_behaviour():
     """
     if ENGINE == "multicorn":
         return True
-    engine = sys.modules.get("restcorn_engine")
-    check = getattr(engine, "multicorn2_behaviour", None)
-    return bool(check()) if check is not None else False
+    return bool(_engine_setting()) if _engine_setting is not None else False
 
 
 __all__ = ["ALL", "ANY", "ColumnDefinition", "ENGINE", "ForeignDataWrapper", "Qual", "SortKey",

@@ -8,14 +8,12 @@ allowed, rather than something silently ignored.
 """
 import re
 from collections import namedtuple
-from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl
 
 from . import auth, types
 from .errors import FdwError
 from .pushdown import (FILTER_STYLES, FORMS, NULL_ORDERS, OPERATORS, SORT_STYLES, STYLE_WORDS,
                        FilterStyle, SortStyle, column_params, param_key)
-from .ratelimit import parse_rate_limit
 from .records import WHOLE_RECORD
 from .urls import (REFUSED_CHARACTER, allowed, build_url, endpoint, origin, parse,
                    placeholders, redact, show_origin)
@@ -142,6 +140,18 @@ FORBIDDEN_HEADERS = auth.TRANSPORT_HEADERS
 
 def parse_text(value):
     return value
+
+
+def parse_rate_limit(value):
+    """``50/s`` -> (50, 1.0), by ratelimit.parse_rate_limit; blank -> None (no limit).
+
+    ratelimit.py is imported only for a table that sets the option.
+    """
+    if not value.strip():
+        return None
+    from .ratelimit import parse_rate_limit as parse
+
+    return parse(value)
 
 
 def parse_header_name(value):
@@ -367,82 +377,84 @@ COLUMN_OPTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class ColumnConfig:
-    name: str
-    field: str          # the record's JSON key, a dotted path (owner.login), or * (the record)
-    filters: frozenset  # operators (see pushdown.OPERATORS) the service evaluates for it
-    sortable: bool
-    null_order: str     # where the service puts NULLs in a sort: one of pushdown.NULL_ORDERS
-    collation: str      # the collation the column is declared with ('default'); '': not said
-    kind: str           # types.INTEGER, TEXT, ...
-    type_name: str      # the base type's name, e.g. "integer"
-    width: int
-    params: dict = field(default_factory=dict)  # operator key -> pushdown.Param: how it is sent
-    query_param: str = ""  # not a field: WHERE column = v sends query_param=v; rows hold v
+class ColumnConfig(namedtuple("ColumnConfig", [
+        "name",
+        "field",        # the record's JSON key, a dotted path (owner.login), or * (the record)
+        "filters",      # frozenset of the operators (pushdown.OPERATORS) the service evaluates
+        "sortable",
+        "null_order",   # where the service puts NULLs in a sort: one of pushdown.NULL_ORDERS
+        "collation",    # the collation the column is declared with ('default'); '': not said
+        "kind",         # types.INTEGER, TEXT, ...
+        "type_name",    # the base type's name, e.g. "integer"
+        "width",
+        "params",       # operator key -> pushdown.Param: how it is sent
+        "query_param",  # not a field: WHERE column = v sends query_param=v; rows hold v
+        ], defaults=("",))):
+    """One column's options, parsed."""
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class TableConfig:
-    endpoint: str       # url + path (the path may hold {column} placeholders)
-    url: str            # the url option: where every request must stay (scheme, host, port)
-    path: str
-    placeholders: tuple  # the columns the path names, in order
-    collection_endpoint: str  # url + collection_path, or "" when there is none
-    single: bool        # a request to path answers one record
-    records_key: str
-    records_path: str   # dotted; "" is the answer itself
-    total_key: str
-    page_size: int
-    pushdown: bool
-    connect_timeout: float
-    read_timeout: float
-    request_timeout: float  # seconds a request may take in all (transport.py)
-    default_collation: str
-    sort: SortStyle
-    fields_param: str   # "" when the service takes no field list
-    pagination: str     # one of PAGINATION_STYLES
-    limit_param: str
-    offset_param: str
-    page_param: str
-    first_page_number: int
-    cursor_param: str
-    cursor_path: str
-    next_path: str
-    headers: dict       # sent with every request: the headers option, then the credentials
-    cache_seconds: float
-    stats_name: str     # the table_name option, else the endpoint as errors show it
-    retries: int
-    retry_max_seconds: float
-    max_response_bytes: int
-    max_pages: int
-    missing_fields: str     # "error" or "null"
-    allowed_hosts: frozenset  # empty: any host
-    credentials: auth.Credentials
-    columns: dict       # column name -> ColumnConfig, in table order
-    rate_limit: tuple = None  # (requests, per seconds) shared by the cluster's backends, or None
-    use_remote_estimate: bool = True  # planning asks the service's count (offset style)
-    total_header: str = ""  # the response header holding the count; "" when none
-    query: tuple = ()       # fixed (name, value) parameters, part of every endpoint
-    max_url_length: int = 8000  # characters a request URL may have before filters are dropped
-    count_given: bool = False  # total_key or total_header was set, not left at its default
+class TableConfig(namedtuple("TableConfig", [
+        "endpoint",     # url + path (the path may hold {column} placeholders)
+        "url",          # the url option: where every request must stay (scheme, host, port)
+        "path",
+        "placeholders",  # the columns the path names, in order
+        "collection_endpoint",  # url + collection_path, or "" when there is none
+        "single",       # a request to path answers one record
+        "records_key",
+        "records_path",  # dotted; "" is the answer itself
+        "total_key",
+        "page_size",
+        "pushdown",
+        "connect_timeout",
+        "read_timeout",
+        "request_timeout",  # seconds a request may take in all (transport.py)
+        "default_collation",
+        "sort",         # a pushdown.SortStyle
+        "fields_param",  # "" when the service takes no field list
+        "pagination",   # one of PAGINATION_STYLES
+        "limit_param",
+        "offset_param",
+        "page_param",
+        "first_page_number",
+        "cursor_param",
+        "cursor_path",
+        "next_path",
+        "headers",      # sent with every request: the headers option, then the credentials
+        "cache_seconds",
+        "stats_name",   # the table_name option, else the endpoint as errors show it
+        "retries",
+        "retry_max_seconds",
+        "max_response_bytes",
+        "max_pages",
+        "missing_fields",  # "error" or "null"
+        "allowed_hosts",  # frozenset; empty: any host
+        "credentials",  # an auth.Credentials
+        "columns",      # column name -> ColumnConfig, in table order
+        "param_columns",  # the names of the columns whose equality fills a query parameter
+        "counted",      # a count request can be trusted to find the number of matching records
+        "rate_limit",   # (requests, per seconds) shared by the cluster's backends, or None
+        "use_remote_estimate",  # planning asks the service's count (offset style)
+        "total_header",  # the response header holding the count; "" when none
+        "query",        # fixed (name, value) parameters, part of every endpoint
+        "max_url_length",  # characters a request URL may have before filters are dropped
+        ])):
+    """A foreign table's options, parsed once (parse_table): what every scan reads."""
 
-    @property
-    def param_columns(self):
-        """The names of the columns whose equality fills a query parameter (query_param)."""
-        return tuple(name for name, column in self.columns.items() if column.query_param)
+    __slots__ = ()
 
-    @property
-    def counted(self):
-        """True when a count request can be trusted to find the number of matching records.
 
-        The offset style reads total_key's default ("total"); the others only
-        a count their options name (total_header or total_key set), so that a
-        table of theirs that never said where its count is does not fail.
-        """
-        if not (self.total_header or self.total_key) or not self.limit_param:
-            return False
-        return self.pagination == "offset" or (self.count_given and self.pagination != "none")
+def counted(values, count_given):
+    """True when a count request can be trusted to find the number of matching records.
+
+    The offset style reads total_key's default ("total"); the others only
+    a count their options name (total_header or total_key set), so that a
+    table of theirs that never said where its count is does not fail.
+    """
+    if not (values["total_header"] or values["total_key"]) or not values["limit_param"]:
+        return False
+    return values["pagination"] == "offset" or (count_given and values["pagination"] != "none")
 
 
 def parse_table(options, columns, defaults=None, column_defaults=None):
@@ -499,7 +511,7 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
         # One request with two identities: whichever the service reads first would win.
         raise OptionError('option "headers" sets %s, which the credentials (token, api_key) '
                           "send already" % ", ".join(twice))
-    credentials = replace(credentials, secrets=credentials.secrets + auth.header_secrets(extra))
+    credentials = credentials._replace(secrets=credentials.secrets + auth.header_secrets(extra))
     headers = dict(extra, **credentials.headers)
     stats_name = values.pop("table_name") or redact(endpoint_url)
     del values["openapi"]
@@ -510,7 +522,9 @@ def parse_table(options, columns, defaults=None, column_defaults=None):
         if collection else "",
         single=bool(named) if single is None else single, sort=sort, headers=headers,
         stats_name=stats_name, credentials=credentials, columns=parsed_columns,
-        count_given=count_given, **values)
+        param_columns=tuple(name for name, column in parsed_columns.items()
+                            if column.query_param),
+        counted=counted(values, count_given), **values)
 
 
 def check_query(query, values, sort, columns):

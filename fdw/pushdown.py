@@ -15,7 +15,6 @@ options by column_params: a filter style names the parameters, the
 ``op_names`` option and a column's own ``op=name`` override the names.
 """
 from collections import namedtuple
-from dataclasses import dataclass
 
 from . import like, values
 from .multicorn_compat import multicorn2_behaviour
@@ -79,15 +78,17 @@ SortStyle = namedtuple("SortStyle", ["style", "param", "direction_param", "max_k
 DEFAULT_SORT = SortStyle("dash", ORDER, "", None)
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(namedtuple("Param", [
+        "name",       # the query parameter
+        "operator",   # prefix_op: written before the value and a dot, as in ``gte.5``
+        "form",       # for in and like / ilike: one of FORMS
+        "separator",  # in:join: between the values
+        "repeat",     # the service takes the parameter more than once (all must hold)
+        ], defaults=("", "", ",", True))):
     """How one operator of one column is sent."""
 
-    name: str            # the query parameter
-    operator: str = ""   # prefix_op: written before the value and a dot, as in ``gte.5``
-    form: str = ""       # for in and like / ilike: one of FORMS
-    separator: str = ","  # in:join: between the values
-    repeat: bool = True  # the service takes the parameter more than once (all must hold)
+    __slots__ = ()
+
 
 # PostgreSQL operator names (pg_operator.oprname) -> OPERATORS.
 SCALAR_OPERATORS = {"=": "eq", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
@@ -435,32 +436,44 @@ def fields_params(names, columns, param=FIELDS):
     return [(param, ",".join(dict.fromkeys(keys_of(field)[0] for field in wanted)))]
 
 
-def scan_params(table, quals, names, sortkeys=None):
+def table_filters(table, quals):
+    """filter_params of ``quals`` on ``table``: [] with the ``pushdown`` option off; None when
+    no row can match. What scan_params and count_params add their parameters to."""
+    if not table.pushdown:
+        return []
+    return filter_params(quals, table.columns, table.default_collation)
+
+
+def scan_params(table, quals, names, sortkeys=None, filters=None):
     """The parameters of a scan before paging; None when no row can match.
 
     ``table`` is a TableConfig, ``names`` the columns PostgreSQL reads. With
     the ``pushdown`` option off nothing is pushed, not even ``fields``: whole
-    records, unfiltered, in the service's own order.
+    records, unfiltered, in the service's own order. ``filters``: the
+    quals' table_filters when already known.
     """
     if not table.pushdown:
         return []
-    filters = filter_params(quals, table.columns, table.default_collation)
     if filters is None:
-        return None
+        filters = table_filters(table, quals)
+        if filters is None:
+            return None
     fields = fields_params(names, table.columns, table.fields_param) if table.fields_param else []
     others = fields + order_params(sortkeys, table.columns, table.sort)
     return within_url_length(table, filters, others) + others
 
 
-def count_params(table, quals):
+def count_params(table, quals, filters=None):
     """Parameters asking only for the number of matching records; None when none can match.
 
     The offset style asks for 0 records; the others for 1 (a page size of 0
-    is not something every service accepts).
+    is not something every service accepts). ``filters``: the quals'
+    table_filters when already known.
     """
-    filters = filter_params(quals, table.columns, table.default_collation) if table.pushdown else []
     if filters is None:
-        return None
+        filters = table_filters(table, quals)
+        if filters is None:
+            return None
     size = [(table.limit_param, "0" if table.pagination == "offset" else "1")]
     return within_url_length(table, filters, size) + size
 
@@ -481,7 +494,8 @@ def within_url_length(table, filters, others):
     def length(pairs):
         return len(build_url(table.endpoint, pairs + list(table.credentials.params)))
     limit = table.max_url_length - PAGING_ROOM
-    if length(filters + others) <= limit:
+    if most_length(table.endpoint, filters, others, table.credentials.params) <= limit \
+            or length(filters + others) <= limit:
         return filters
     sizes = {}
     for name, value in filters:
@@ -492,6 +506,20 @@ def within_url_length(table, filters, others):
         if length(kept + others) <= limit:
             break
     return kept
+
+
+# The most characters one character of a name or value takes in a URL: 4 UTF-8 bytes, each
+# percent-encoded (%XX).
+ENCODED_CHARACTER = 12
+
+
+def most_length(base, *pair_lists):
+    """An upper bound of the length of build_url(base, pairs of every list), cheaper to get."""
+    length = len(base)
+    for pairs in pair_lists:
+        for name, value in pairs:
+            length += ENCODED_CHARACTER * (len(name) + len(value)) + 2
+    return length
 
 
 def template_values(quals, names, columns):

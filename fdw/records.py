@@ -4,11 +4,13 @@ A path is a dotted string of object keys (``data.items``, ``owner.login``);
 the empty path is the value itself. A key holding a dot cannot be named. A
 column whose ``field`` is ``*`` reads the whole record.
 """
+import functools
 from operator import itemgetter
 
 WHOLE_RECORD = "*"
 
 
+@functools.lru_cache(maxsize=256)  # asked for the same few paths on every page
 def keys_of(path):
     """The keys of a dotted path; () for the empty path."""
     return tuple(path.split(".")) if path else ()

@@ -13,7 +13,7 @@ from .multicorn_compat import ForeignDataWrapper, multicorn2_behaviour
 from .options import SERVER_OPTIONS, USER_MAPPING_OPTIONS, parse_table
 from .pagination import STYLES, fetch_count, fetch_pages
 from .pushdown import (FIRST_PAGE, GROWTH, WHOLE_RESULT, count_params, scan_params, sortable_prefix,
-                       template_values)
+                       table_filters, template_values)
 from .types import row_builder
 from .urls import build_url, endpoint, fill_template, redact, request_url
 
@@ -130,10 +130,12 @@ class RestFDW(ForeignDataWrapper):
         """The count planning fetched for ``params``, if still fresh; None otherwise."""
         return self.fresh(self._sizes.get(tuple(params)))
 
-    def first_page(self, quals):
-        """The whole result in one request when planning counted it small, else the default."""
-        params = count_params(self.table, quals)
-        expected = None if params is None else self.known_count(params)
+    def first_page(self, quals, filters):
+        """The whole result in one request when planning counted it small, else the default.
+
+        ``filters``: the quals' table_filters (not None).
+        """
+        expected = self.known_count(count_params(self.table, quals, filters))
         return expected if expected is not None and 0 < expected <= WHOLE_RESULT else None
 
     @reports_errors
@@ -241,6 +243,8 @@ class RestFDW(ForeignDataWrapper):
     def param_values(self, quals):
         """Column name -> the value of the first ``=`` qual of each query_param column."""
         values = {}
+        if not self.table.param_columns:
+            return values
         for qual in quals:
             if qual.field_name in self.table.param_columns and qual.operator == "=" \
                     and qual.field_name not in values:
@@ -257,15 +261,15 @@ class RestFDW(ForeignDataWrapper):
         """
         return set(self.table.columns) if multicorn2_behaviour() else set(columns)
 
-    def plan_scan(self, quals, columns, sortkeys):
-        """(params, count_only) of a scan; params is None when no row can match.
+    def plan_scan(self, quals, columns, sortkeys, filters):
+        """(params, count_only) of a scan whose quals' table_filters are ``filters`` (not None).
 
         count_only: PostgreSQL wants no column at all (``SELECT count(*)``
         without WHERE), so one limit=0 request for the total is enough.
         """
         if self.table.pushdown and not columns and not quals and self.table.counted:
-            return count_params(self.table, []), True
-        return scan_params(self.table, quals, columns, sortkeys), False
+            return count_params(self.table, [], filters), True
+        return scan_params(self.table, quals, columns, sortkeys, filters), False
 
     @reports_errors
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
@@ -273,9 +277,10 @@ class RestFDW(ForeignDataWrapper):
         # The sort keys' columns too: their values are checked (null_order none).
         columns = self.wanted(columns).union(qual.field_name for qual in quals)
         columns.update(key.attname for key in sortkeys or ())
-        params, count_only = self.plan_scan(quals, columns, sortkeys)
-        if params is None or limit == 0:
+        filters = table_filters(self.table, quals)
+        if filters is None or limit == 0:  # no row can match, or none is wanted
             return iter(())
+        params, count_only = self.plan_scan(quals, columns, sortkeys, filters)
         target = self.target(quals)
         if target is None:
             raise self.needs_equality()
@@ -292,8 +297,8 @@ class RestFDW(ForeignDataWrapper):
             rows = max(0, fetch_count(self.table, params, base) - (offset or 0))
             return repeat(EMPTY_ROW, rows if limit is None else min(rows, limit))
         else:
-            pages = fetch_pages(self.table, params, offset, limit, columns, self.first_page(quals),
-                                base)
+            pages = fetch_pages(self.table, params, offset, limit, columns,
+                                self.first_page(quals, filters), base)
             records = chain.from_iterable(reported(pages, self.table))
         build = row_builder(self.table.columns, columns)
         rows = records if build is None else map(build, records)
@@ -304,7 +309,9 @@ class RestFDW(ForeignDataWrapper):
         """The first request the scan makes; with VERBOSE also the paging and pushdown settings."""
         table = self.table
         columns = self.wanted(columns).union(qual.field_name for qual in quals)
-        params, count_only = self.plan_scan(quals, columns, sortkeys)
+        filters = table_filters(table, quals)
+        params, count_only = (None, False) if filters is None else \
+            self.plan_scan(quals, columns, sortkeys, filters)
         target = self.target(quals)
         if params is None:
             lines = ["no request: the pushed conditions match no row"]
@@ -318,7 +325,7 @@ class RestFDW(ForeignDataWrapper):
             lines = ["GET %s (count only)" % self.shown(request_url(table, params, target[0]))]
         else:
             first = STYLES[table.pagination](table, target[0], params, offset, limit,
-                                             self.first_page(quals)).first()
+                                             self.first_page(quals, filters)).first()
             lines = ["GET %s" % self.shown(first.url)]
         if verbose:
             lines.append("pushdown: %s" % ("on" if table.pushdown

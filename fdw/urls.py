@@ -15,10 +15,10 @@ never add a parameter or change the path. A value filling a path template
 becomes one path segment the same way, and the segments ``.`` and ``..``
 (which a client or server may resolve) are never made.
 """
+import functools
 import re
 from collections import namedtuple
-from urllib.parse import (parse_qsl, quote, unquote, urldefrag, urlencode, urljoin, urlsplit,
-                          urlunsplit)
+from urllib.parse import parse_qsl, quote, unquote, urldefrag, urljoin, urlsplit, urlunsplit
 
 # Query parameters whose values are masked wherever a URL is shown, whatever
 # the options say: the names services commonly use for credentials.
@@ -39,11 +39,29 @@ def endpoint(url, path=""):
 
 
 def build_url(base, params):
-    """``base`` plus the encoded ``params`` (a list of (name, value) pairs; names may repeat)."""
-    query = urlencode(params, quote_via=quote)
-    if not query:
+    """``base`` plus the encoded ``params`` (a list of (name, value) pairs; names may repeat).
+
+    The query is what ``urlencode(params, quote_via=quote)`` writes.
+    """
+    if not params:
         return base
+    query = "&".join([encoded(name) + "=" + encoded(value) for name, value in params])
     return base + ("&" if urlsplit(base).query else "?") + query
+
+
+# quote(text, safe="") of each ASCII character it encodes: all but letters, digits and _.-~
+PERCENT_ENCODED = {code: "%%%02X" % code for code in range(128)
+                   if not (chr(code).isalnum() or chr(code) in "_.-~")}
+
+
+def encoded(value):
+    """One name or value of a query, percent-encoded as urlencode's ``quote_via=quote`` does.
+
+    ASCII text is translated in one C call, with quote's own result.
+    """
+    if type(value) is str and value.isascii():
+        return value.translate(PERCENT_ENCODED)
+    return quote(value if isinstance(value, bytes) else str(value), safe="")
 
 
 def request_url(table, params, base=None):
@@ -92,6 +110,18 @@ def parse(url):
     bad = REFUSED_CHARACTER.search(url)
     if bad:
         raise ValueError("holds %s at character %d" % (describe(bad.group()), bad.start() + 1))
+    if "#" in url:  # urlsplit cuts the fragment first, so a "?" after it is no query
+        return target_of(url)
+    # The host and path end before the first "?" (urlsplit reads the query from there),
+    # so that part's reading is remembered: a scan's requests differ in their queries only.
+    base, _, query = url.partition("?")
+    where = base_target(base)
+    return Target(where.scheme, where.host, where.port, where.target + "?" + query) \
+        if query else where
+
+
+def target_of(url):
+    """The Target of ``url`` (parse's checks but the characters'), read by urlsplit."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
@@ -110,6 +140,9 @@ def parse(url):
                   int(port) if port else DEFAULT_PORTS[scheme], target)
 
 
+base_target = functools.lru_cache(maxsize=128)(target_of)  # for URLs without "?" or "#"
+
+
 def describe(character):
     if character == "\\":
         return "a backslash"
@@ -120,6 +153,7 @@ def describe(character):
     return "a character outside printable ASCII (%s)" % ascii(character)
 
 
+@functools.lru_cache(maxsize=128)
 def origin(url):
     """(scheme, host, port) of a URL (by ``parse``); None when the URL is refused."""
     try:
@@ -171,17 +205,35 @@ def redact(url, secret_params=()):
     parameters named in SECRET_PARAMS or ``secret_params`` (case-insensitive).
     Every URL shown to a user goes through here.
     """
+    hidden = SECRET_PARAMS.union(name.lower() for name in secret_params) if secret_params \
+        else SECRET_PARAMS
     try:
-        parts = urlsplit(url)
+        if "#" in url or REFUSED_CHARACTER.search(url):  # urlsplit cuts, strips or drops these
+            return redacted(url, hidden)
+        base, _, query = url.partition("?")  # as in parse: the part before "?" is read once
+        shown = redacted_base(base)
     except ValueError:  # malformed: hide it all if it may hold credentials
         return MASK if "@" in url or "?" in url else url
+    if query:
+        shown += "?" + "&".join(mask_param(pair, hidden) for pair in query.split("&"))
+    return shown
+
+
+def redacted(url, hidden):
+    """``url`` read by urlsplit and written again, its userinfo and ``hidden`` parameters masked."""
+    parts = urlsplit(url)
     if "@" in parts.netloc:
         parts = parts._replace(netloc=MASK + "@" + parts.netloc.rpartition("@")[2])
     if parts.query:
-        hidden = SECRET_PARAMS.union(name.lower() for name in secret_params)
         parts = parts._replace(query="&".join(
             mask_param(pair, hidden) for pair in parts.query.split("&")))
     return urlunsplit(parts)
+
+
+@functools.lru_cache(maxsize=128)
+def redacted_base(base):
+    """redacted() of a URL without query or fragment (the endpoints: remembered)."""
+    return redacted(base, SECRET_PARAMS)
 
 
 def mask_param(pair, hidden):
