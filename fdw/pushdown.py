@@ -184,9 +184,10 @@ def operator_of(qual):
     Never pushed: ``<>`` (and IS NOT NULL), NOT LIKE / NOT ILIKE, ``IS``, any
     ``ALL(...)`` form (NOT IN) and ANY with an operator other than ``=``.
     """
-    if qual.is_list_operator:
-        return "in" if tuple(qual.operator) == ("=", True) else None
-    return SCALAR_OPERATORS.get(qual.operator)
+    operator = qual.operator
+    if isinstance(operator, tuple):  # qual.is_list_operator
+        return "in" if operator == ("=", True) else None
+    return SCALAR_OPERATORS.get(operator)
 
 
 UNKNOWN = object()  # a qual without a collation attribute (Multicorn2 gives none)
@@ -346,7 +347,7 @@ def filter_params(quals, columns, default_collation=""):
             params.append(encode(column.params["eq"], next(iter(texts))))
         else:
             params.extend(in_pairs(column.params["in"], list(texts)) or [])
-    sent = {name for name, _ in params}
+    sent = {name for name, _ in params} if others else ()
     for param, text in others:
         if param.repeat or param.name not in sent:
             params.append(encode(param, text))

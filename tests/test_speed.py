@@ -157,12 +157,15 @@ def test_count_star_is_one_request_without_rows(db, lookups, words, service):
 
 
 def test_a_query_imports_no_more_than_it_needs():
-    """issue 13: the first query of a backend imported urllib3, YAML and the OpenAPI import."""
+    """issue 13: the first query of a backend imported urllib3, YAML and the OpenAPI import;
+    then logging (the engine's API), inspect and dataclasses (tens of milliseconds together in
+    a new backend), and the rate limiter for tables without rate_limit."""
     import subprocess
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    code = ("import sys, fdw; print(' '.join(m for m in ('urllib3', 'requests', 'yaml', "
-            "'fdw.openapi', 'tempfile') if m in sys.modules))")
+    code = ("import sys, restcorn_engine.host, fdw; print(' '.join(m for m in ('urllib3', "
+            "'requests', 'yaml', 'fdw.openapi', 'tempfile', 'logging', 'inspect', 'dataclasses', "
+            "'fdw.ratelimit') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             cwd=root, env=dict(os.environ, PYTHONPATH=os.path.join(root, "engine",
                                                                                    "python")))
