@@ -286,6 +286,18 @@ def test_limit_past_them_drops_the_early_request(db, tables):
     assert db.value("SELECT sum(id) FROM prefetch.t") == sum(range(1, 96))
 
 
+def test_a_closed_cursor_drops_the_early_request(db, tables):
+    FAULTS[("/offset", 30)] = ["slow"]
+    db.execute("BEGIN")
+    db.execute("DECLARE c NO SCROLL CURSOR FOR SELECT id FROM prefetch.t")
+    assert db.rows("FETCH 25 FROM c") == [(i,) for i in range(1, 26)]
+    assert starts(settled(4)) == [0, 10, 20, 30]
+    db.execute("CLOSE c")
+    db.execute("COMMIT")
+    RELEASE.set()
+    assert db.value("SELECT sum(id) FROM prefetch.t") == sum(range(1, 96))
+
+
 @pytest.mark.parametrize("stand_in", ["off", "on"])
 @pytest.mark.parametrize("how", ["cancel", "statement_timeout"])
 def test_a_wait_for_an_early_request_ends_on_cancel(db, cancel_soon, tables, stand_in, how):
