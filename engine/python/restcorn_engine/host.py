@@ -4,7 +4,7 @@ run IMPORT FOREIGN SCHEMA, and turn a query cancel into a Python exception.
 Keeping this in Python keeps the C side to the planner, the executor and the
 row path.
 """
-import importlib
+import sys
 from collections import OrderedDict
 
 from restcorn_engine import ColumnDefinition, ForeignDataWrapper, MulticornException, Qual, SortKey
@@ -28,7 +28,8 @@ def get_class(name):
     module_name, _, class_name = name.rpartition(".")
     if not module_name:
         raise ImportError("wrapper %r is not of the form module.Class" % name)
-    module = importlib.import_module(module_name)
+    __import__(module_name)  # importlib.import_module's work, without importing importlib
+    module = sys.modules[module_name]
     try:
         cls = getattr(module, class_name)
     except AttributeError:
@@ -134,7 +135,6 @@ def add_venv(venv):
     """Put a virtual environment's site-packages first on sys.path (.pth files included)."""
     import os
     import site
-    import sys
 
     site_packages = os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
     if not os.path.isdir(site_packages):
