@@ -6,6 +6,8 @@ most two requests. Every other test here is about exactness: the keys may
 only leave out remote rows that could never join, so each query shape is
 compared with the same query over a local copy of the dictionary.
 """
+import json
+
 import psycopg
 import pytest
 import requests
@@ -92,6 +94,8 @@ def test_explain_names_where_the_keys_come_from(db, schema):
     "SELECT p.n FROM jk.picks p WHERE NOT EXISTS (SELECT 1 FROM {d} d WHERE d.word = p.word)",
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word AND d.id = p.id",
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word WHERE p.seen <= now()",
+    "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word "
+    "WHERE p.word COLLATE \"en-x-icu\" > 'b'",
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word WHERE p.word LIKE 'a%'",
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word "
     "WHERE p.seen > '2000-01-01 00:00:00+00'",
@@ -207,3 +211,118 @@ def test_not_under_multicorn2s_behaviour(db, schema, log):
     same_as_local(db, "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word")
     assert "Join Keys" not in db.plan("SELECT * FROM jk.picks p JOIN jk.dictionary d "
                                       "ON d.word = p.word")
+
+
+
+# --- findings of a review: comparisons that are not the column's own ------------------------------
+
+TEXTS = ["abc", "abc ", "ABC", "Abc", "", " ", "x"]
+
+
+@pytest.fixture(scope="module")
+def texts(cluster, service, schema):
+    """jk.t (foreign, exact = and IN on both columns) and jk.lt (the same rows, local)."""
+    records = [{"id": i + 1, "t": t} for i, t in enumerate(TEXTS)] + [{"id": -1, "t": "neg"}]
+    body = {"columns": {"id": "integer", "t": "text"}, "records": records}
+    assert requests.put(service.url + "/tables/jkt", data=json.dumps(body)).status_code == 201
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SERVER IF EXISTS jkt_srv CASCADE")
+        conn.execute("CREATE SERVER jkt_srv FOREIGN DATA WRAPPER restcorn OPTIONS "
+                     "(wrapper 'fdw.RestFDW', url '%s')" % service.url)
+        conn.execute("CREATE FOREIGN TABLE jk.t (id int OPTIONS (filters 'eq,in'), "
+                     "t varchar OPTIONS (filters 'eq,in') COLLATE \"C\") SERVER jkt_srv "
+                     "OPTIONS (path '/tables/jkt/suffix/offset', default_collation 'C')")
+        conn.execute('CREATE TABLE jk.lt (id int, t varchar COLLATE "C")')
+        conn.execute("INSERT INTO jk.lt SELECT (r->>'id')::int, r->>'t' "
+                     "FROM json_array_elements(%s::json) r", (json.dumps(records),))
+        conn.execute("CREATE EXTENSION IF NOT EXISTS citext")
+    return "jk.t"
+
+
+def same_as_lt(db, sql):
+    remote = sorted(db.rows(sql.format(t="jk.t")))
+    assert remote == sorted(db.rows(sql.format(t="jk.lt")))
+    return remote
+
+
+@pytest.mark.parametrize("key, on, expected", [
+    ("char(5)", "t.t = k.v", [1, 2, 5, 6, 7]),  # char(n) ignores trailing blanks
+    ("oid", "t.id = k.v", [-1, 1]),  # -1 is 4294967295 as an oid
+    ("citext", "t.t::citext = k.v", [1, 3, 4]),  # citext ignores case
+])
+def test_a_column_compared_as_another_type_is_not_a_plain_column(db, texts, key, on, expected):
+    """A binary-compatible relabel that changes what = means (varchar as char(n), int as oid,
+    text as citext) leaves no plain column: in a join or a WHERE."""
+    db.execute("CREATE TEMP TABLE k (v %s)" % key)
+    values = {"char(5)": ["abc", "", "x"], "oid": ["4294967295", "1"], "citext": ["abc"]}[key]
+    for value in values:
+        db.execute("INSERT INTO k VALUES (%s)", (value,))
+    assert same_as_lt(db, "SELECT t.id FROM k JOIN {t} t ON %s" % on) == [(i,) for i in expected]
+    where = on.replace("k.v", "'%s'::%s" % (values[0], key))
+    same_as_lt(db, "SELECT t.id FROM {t} t WHERE %s" % where)
+
+
+def test_an_equals_operator_of_another_schema_is_not_pushed(db, texts):
+    db.execute("CREATE SCHEMA IF NOT EXISTS jk_ops")
+    db.execute("CREATE OR REPLACE FUNCTION jk_ops.ci_eq(varchar, text) RETURNS boolean "
+               "LANGUAGE sql IMMUTABLE AS 'SELECT lower($1) = lower($2)'")
+    db.execute("DROP OPERATOR IF EXISTS jk_ops.= (varchar, text)")
+    db.execute("CREATE OPERATOR jk_ops.= (LEFTARG = varchar, RIGHTARG = text, "
+               "FUNCTION = jk_ops.ci_eq)")
+    db.execute("CREATE TEMP TABLE k (w text)")
+    db.execute("INSERT INTO k VALUES ('abc')")
+    assert len(same_as_lt(db, "SELECT t.id FROM k JOIN {t} t ON t.t OPERATOR(jk_ops.=) k.w")) == 3
+    assert len(same_as_lt(db, "SELECT id FROM {t} WHERE t OPERATOR(jk_ops.=) 'abc'")) == 3
+
+
+def test_a_collation_named_c_in_another_schema_is_not_the_c_collation(db, texts):
+    db.execute("CREATE SCHEMA IF NOT EXISTS jk_coll")
+    db.execute('DROP COLLATION IF EXISTS jk_coll."C"')
+    db.execute('CREATE COLLATION jk_coll."C" (provider = icu, locale = \'und-u-ks-level2\', '
+               "deterministic = false)")
+    db.execute("CREATE TEMP TABLE k (w text)")
+    db.execute("INSERT INTO k VALUES ('abc')")
+    assert len(same_as_lt(db, 'SELECT t.id FROM k JOIN {t} t ON t.t = k.w COLLATE jk_coll."C"')) \
+        == 3
+    assert len(same_as_lt(db, "SELECT id FROM {t} WHERE t = 'abc' COLLATE jk_coll.\"C\"")) == 3
+    same_as_lt(db, "SELECT id FROM {t} WHERE t > 'abc' COLLATE jk_coll.\"C\"")
+
+
+def test_conditions_of_the_query_are_not_evaluated_early(db, schema):
+    """A guard kept by the query must still guard: the keys are read without any condition."""
+    db.execute("CREATE TEMP TABLE kv (kind text, payload text, word text)")
+    db.execute("INSERT INTO kv VALUES ('num', '7', 'A'), ('num', '3', 'AA'), ('txt', 'abc', 'AAA')")
+    db.execute("SET app.kind = 'num'")
+    same_as_local(db, "SELECT k.word, d.id FROM kv k JOIN {d} d ON d.word = k.word "
+                      "WHERE k.kind = current_setting('app.kind') AND k.payload::int > 5")
+    db.execute("SET plan_cache_mode = force_generic_plan")
+    db.execute("PREPARE guarded(int) AS SELECT p.n, d.id FROM jk.picks p JOIN jk.dictionary d "
+               "ON d.word = p.word WHERE p.n <> $1 AND 100 / (p.n - 5) > 0")
+    assert len(db.rows("EXECUTE guarded(5)")) > 0
+    db.execute("SET enable_hashjoin = off")
+    db.execute("SET enable_mergejoin = off")
+    db.execute("SET enable_material = off")
+    assert len(db.rows("SELECT p.n FROM jk.picks p JOIN jk.dictionary d ON d.word = p.word "
+                       "WHERE 100 / (p.n - 19) < 0 LIMIT 1")) == 1
+
+
+def test_a_view_over_a_schema_the_user_may_not_use(db, schema):
+    db.execute("DROP ROLE IF EXISTS jk_viewer")
+    db.execute("CREATE ROLE jk_viewer")
+    db.execute("CREATE SCHEMA jk_hidden")
+    db.execute("CREATE TABLE jk_hidden.p AS SELECT n, word FROM jk.picks")
+    db.execute("CREATE VIEW jk.v_remote AS SELECT h.n, d.id FROM jk_hidden.p h "
+               "JOIN jk.dictionary d ON d.word = h.word")
+    db.execute("GRANT USAGE ON SCHEMA jk TO jk_viewer")
+    db.execute("GRANT SELECT ON jk.v_remote, jk_hidden.p TO jk_viewer")
+    try:
+        expected = db.rows("SELECT h.n, d.id FROM jk_hidden.p h JOIN jk.local_dictionary d "
+                           "ON d.word = h.word")
+        db.execute("SET ROLE jk_viewer")
+        assert sorted(db.rows("SELECT * FROM jk.v_remote")) == sorted(expected)
+    finally:
+        db.execute("RESET ROLE")
+        db.execute("DROP VIEW jk.v_remote")
+        db.execute("DROP SCHEMA jk_hidden CASCADE")
+        db.execute("REVOKE ALL ON SCHEMA jk FROM jk_viewer")
+        db.execute("DROP ROLE jk_viewer")

@@ -14,12 +14,14 @@
  * enforced by a parameterized scan of the foreign table
  * (join_clause_is_movable_to: not an outer join that preserves the foreign
  * table's rows, not an anti join from it), so that is the test. The keys
- * are read with the query's own snapshot, from the local relation filtered
- * by its own scan conditions (those that are immutable, so that no session
- * setting can make them choose differently), as the current user. Where
- * that user could see other rows than the query does (row-level security,
- * a view owner's privileges), or there are more keys than RC_JOIN_KEYS_MAX,
- * or under Multicorn2's behaviour, the scan is left as it was.
+ * are every value of the local column, read with the query's own snapshot
+ * as the current user: no condition of the query is evaluated early (one
+ * might fail on rows the query never reaches, or read differently out of
+ * its context), so the keys may be more than the join needs, never fewer.
+ * Where that user could not read the column directly (row-level security,
+ * rights only through a view or without the schema), or the table holds
+ * more than RC_JOIN_KEYS_MAX rows, or under Multicorn2's behaviour, the
+ * scan is left as it was.
  */
 #include "restcorn.h"
 
@@ -32,11 +34,9 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
-#include "rewrite/rewriteManip.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/ruleutils.h"
 #include "utils/syscache.h"
 
 /* At most this many rows are read from the local relation; more: no reduction. */
@@ -45,7 +45,7 @@
 /*
  * What the plan keeps (fdw_private): a list of
  *	foreign attnum, comparison collation, local relation OID, local attnum,
- *	inheritance (0: ONLY), the local scan conditions (Vars renumbered to 1).
+ *	inheritance (0: ONLY).
  */
 enum
 {
@@ -53,18 +53,15 @@ enum
 	JK_COLLATION,
 	JK_RELID,
 	JK_LOCAL_ATTNUM,
-	JK_INH,
-	JK_CONDITIONS
+	JK_INH
 };
 
 static bool
 rc_ec_member_is_column(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 					   EquivalenceMember *em, void *arg)
 {
-	Var		   *var = (Var *) em->em_expr;
+	Var		   *var = (Var *) rc_strip_relabel((Node *) em->em_expr);
 
-	while (var && IsA(var, RelabelType))
-		var = (Var *) ((RelabelType *) var)->arg;
 	return var && IsA(var, Var) && var->varno == rel->relid &&
 		var->varlevelsup == 0 && var->varattno == *(AttrNumber *) arg;
 }
@@ -98,47 +95,11 @@ rc_join_equalities(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
 	return found;
 }
 
-/* A scan condition of the local relation that reads the same in any session. */
-static bool
-rc_unsafe_condition(Node *node, void *relid)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Var))
-		return ((Var *) node)->varno != *(Index *) relid || ((Var *) node)->varlevelsup != 0 ||
-			((Var *) node)->varattno <= 0;
-	if (IsA(node, Param) || IsA(node, SubLink) || IsA(node, SubPlan) ||
-		IsA(node, PlaceHolderVar) || IsA(node, Aggref) || IsA(node, WindowFunc) ||
-		IsA(node, CurrentOfExpr) || IsA(node, NextValueExpr))
-		return true;
-	return expression_tree_walker(node, rc_unsafe_condition, relid);
-}
-
-static List *
-rc_local_conditions(RelOptInfo *local)
-{
-	List	   *conditions = NIL;
-	ListCell   *lc;
-
-	foreach(lc, local->baserestrictinfo)
-	{
-		RestrictInfo *rinfo = (RestrictInfo *) lfirst(lc);
-		Node	   *clause = (Node *) rinfo->clause;
-
-		if (rinfo->pseudoconstant || contain_mutable_functions(clause) ||
-			rc_unsafe_condition(clause, &local->relid))
-			continue;			/* leaving a condition out only adds keys */
-		clause = copyObject(clause);
-		ChangeVarNodes(clause, local->relid, 1, 0);
-		conditions = lappend(conditions, clause);
-	}
-	return conditions;
-}
-
 /*
  * Plan time: the reduction for this scan, or NIL. Of the candidate local
  * relations (plain tables, partitioned tables, materialized views joined by
- * equality on a column), the one the planner expects fewest rows from.
+ * equality on a column) of at most RC_JOIN_KEYS_MAX rows by the planner's
+ * estimate, the smallest.
  */
 List *
 rc_join_keys_plan(PlannerInfo *root, RelOptInfo *baserel, TupleDesc desc)
@@ -164,9 +125,7 @@ rc_join_keys_plan(PlannerInfo *root, RelOptInfo *baserel, TupleDesc desc)
 			RelOptInfo *local;
 
 			(void) rc_extract_qual(baserel->relid, rinfo->clause, &qual);
-			var = (Var *) qual.value;
-			while (var && IsA(var, RelabelType))
-				var = (Var *) ((RelabelType *) var)->arg;
+			var = (Var *) rc_strip_relabel((Node *) qual.value);
 			if (!var || !IsA(var, Var) || var->varlevelsup != 0 || var->varattno <= 0 ||
 				var->varno >= root->simple_rel_array_size)
 				continue;
@@ -176,13 +135,12 @@ rc_join_keys_plan(PlannerInfo *root, RelOptInfo *baserel, TupleDesc desc)
 				rte->rtekind != RTE_RELATION ||
 				(rte->relkind != RELKIND_RELATION && rte->relkind != RELKIND_PARTITIONED_TABLE &&
 				 rte->relkind != RELKIND_MATVIEW) ||
-				local->rows >= best_rows)
+				local->tuples >= best_rows)
 				continue;
-			best_rows = local->rows;
+			best_rows = local->tuples;
 			best = list_make5(makeInteger(attnum), makeInteger((int) qual.collation),
 							  makeInteger((int) rte->relid), makeInteger(var->varattno),
 							  makeInteger(rte->inh));
-			best = lappend(best, rc_local_conditions(local));
 		}
 	}
 	return best;
@@ -193,63 +151,41 @@ char *
 rc_join_keys_sql(List *plan)
 {
 	Oid			relid = (Oid) intVal(list_nth(plan, JK_RELID));
-	AttrNumber	local_attnum = intVal(list_nth(plan, JK_LOCAL_ATTNUM));
 	char	   *relname = get_rel_name(relid);
-	List	   *context;
-	StringInfoData sql;
-	ListCell   *lc;
-	const char *joiner = " WHERE ";
-	int			nestlevel;
 
 	if (relname == NULL)
 		elog(ERROR, "cache lookup failed for relation %u", relid);
-	context = deparse_context_for(relname, relid);
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s FROM %s%s",
-					 quote_identifier(get_attname(relid, local_attnum, false)),
-					 intVal(list_nth(plan, JK_INH)) ? "" : "ONLY ",
-					 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												relname));
-	/* constants written so that they read back the same under any DateStyle */
-	nestlevel = rc_begin_transmission_modes();
-	foreach(lc, (List *) list_nth(plan, JK_CONDITIONS))
-	{
-		appendStringInfo(&sql, "%s(%s)", joiner,
-						 deparse_expression(lfirst(lc), context, false, false));
-		joiner = " AND ";
-	}
-	rc_end_transmission_modes(nestlevel);
-	return sql.data;
+	return psprintf("SELECT %s FROM %s%s",
+					quote_identifier(get_attname(relid, intVal(list_nth(plan, JK_LOCAL_ATTNUM)),
+												 false)),
+					intVal(list_nth(plan, JK_INH)) ? "" : "ONLY ",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   relname));
 }
 
-/* Whether the current user reads the local relation as the query does. */
+/*
+ * Whether the current user may read the local column directly, and sees
+ * every row the query does: the schema's USAGE, SELECT on the table or the
+ * column, no row-level security.
+ */
 static bool
 rc_keys_readable(List *plan)
 {
 	Oid			relid = (Oid) intVal(list_nth(plan, JK_RELID));
 	Oid			userid = GetUserId();
-	Bitmapset  *attrs = NULL;
 	HeapTuple	tuple;
 	bool		row_security;
-	int			attnum = -1;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
 		return false;
 	row_security = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity;
 	ReleaseSysCache(tuple);
-	if (row_security)
-		return false;
-	if (pg_class_aclcheck(relid, userid, ACL_SELECT) == ACLCHECK_OK)
-		return true;
-	pull_varattnos((Node *) list_nth(plan, JK_CONDITIONS), 1, &attrs);
-	attrs = bms_add_member(attrs, intVal(list_nth(plan, JK_LOCAL_ATTNUM)) -
-						   FirstLowInvalidHeapAttributeNumber);
-	while ((attnum = bms_next_member(attrs, attnum)) >= 0)
-		if (pg_attribute_aclcheck(relid, attnum + FirstLowInvalidHeapAttributeNumber, userid,
-								  ACL_SELECT) != ACLCHECK_OK)
-			return false;
-	return true;
+	return !row_security &&
+		pg_namespace_aclcheck(get_rel_namespace(relid), userid, ACL_USAGE) == ACLCHECK_OK &&
+		(pg_class_aclcheck(relid, userid, ACL_SELECT) == ACLCHECK_OK ||
+		 pg_attribute_aclcheck(relid, intVal(list_nth(plan, JK_LOCAL_ATTNUM)), userid,
+							   ACL_SELECT) == ACLCHECK_OK);
 }
 
 /*

@@ -16,14 +16,82 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "access/htup_details.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
-static Node *
+/*
+ * The node under the relabels that keep its comparisons as they are: a
+ * collation change (COLLATE), a domain to its base type, varchar to text
+ * (varchar has text's operators). Other binary-compatible relabels
+ * (varchar to char(n), int to oid, text to citext) change what = and <
+ * mean, so a column under one is not a plain column any more.
+ */
+Node *
 rc_strip_relabel(Node *node)
 {
 	while (node && IsA(node, RelabelType))
-		node = (Node *) ((RelabelType *) node)->arg;
+	{
+		RelabelType *relabel = (RelabelType *) node;
+		Oid			from = exprType((Node *) relabel->arg);
+
+		if (relabel->resulttype != from && relabel->resulttype != getBaseType(from) &&
+			!(from == VARCHAROID && relabel->resulttype == TEXTOID))
+			break;
+		node = (Node *) relabel->arg;
+	}
 	return node;
+}
+
+/*
+ * An operator's name, when it is one of PostgreSQL's own (pg_catalog): a
+ * wrapper maps operators by name, and an = of another schema may mean
+ * anything. NULL for any other.
+ */
+static char *
+rc_catalog_opname(Oid opno)
+{
+	HeapTuple	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	char	   *name = NULL;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_operator form = (Form_pg_operator) GETSTRUCT(tuple);
+
+		if (form->oprnamespace == PG_CATALOG_NAMESPACE)
+			name = pstrdup(NameStr(form->oprname));
+		ReleaseSysCache(tuple);
+	}
+	return name;
+}
+
+/*
+ * A collation's name as a wrapper sees it: "default" for the database's,
+ * the bare name for PostgreSQL's own (C, POSIX, ucs_basic, en-x-icu, ...),
+ * schema-qualified for any other, so that a collation created as "C" in
+ * another schema is never taken for the C collation.
+ */
+char *
+rc_collation_name(Oid collation)
+{
+	HeapTuple	tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
+	Form_pg_collation form;
+	char	   *name;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for collation %u", collation);
+	form = (Form_pg_collation) GETSTRUCT(tuple);
+	if (form->collnamespace == PG_CATALOG_NAMESPACE)
+		name = pstrdup(NameStr(form->collname));
+	else
+		name = quote_qualified_identifier(get_namespace_name(form->collnamespace),
+										  NameStr(form->collname));
+	ReleaseSysCache(tuple);
+	return name;
 }
 
 /* A user column of the scanned relation? */
@@ -80,7 +148,7 @@ rc_extract_qual(Index relid, Expr *clause, RcQual *qual)
 		if (!rc_is_column(left, relid) || !rc_usable_value(right, relid))
 			return false;
 		qual->attnum = ((Var *) left)->varattno;
-		qual->opname = get_opname(opno);
+		qual->opname = rc_catalog_opname(opno);
 		qual->collation = op->inputcollid;
 		qual->value = (Expr *) right;
 		return qual->opname != NULL;
@@ -94,7 +162,7 @@ rc_extract_qual(Index relid, Expr *clause, RcQual *qual)
 		if (!rc_is_column(left, relid) || !rc_usable_value(right, relid))
 			return false;
 		qual->attnum = ((Var *) left)->varattno;
-		qual->opname = get_opname(op->opno);
+		qual->opname = rc_catalog_opname(op->opno);
 		qual->is_array = true;
 		qual->use_or = op->useOr;
 		qual->collation = op->inputcollid;
@@ -183,7 +251,7 @@ rc_qual_to_python(RcQual *qual, TupleDesc desc, PyObject *value)
 							Py_BuildValue("(NsNOO)", rc_attname(desc, qual->attnum),
 										  qual->opname, value, is_array, use_or));
 	if (OidIsValid(qual->collation))
-		collation = get_collation_name(qual->collation);
+		collation = rc_collation_name(qual->collation);
 	return rc_host_call("make_qual",
 						Py_BuildValue("(NsNOOz)", rc_attname(desc, qual->attnum),
 									  qual->opname, value, is_array, use_or, collation));

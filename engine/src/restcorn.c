@@ -21,6 +21,7 @@
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "catalog/pg_am.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
@@ -337,20 +338,23 @@ rc_requested_sortkeys(PlannerInfo *root, RelOptInfo *baserel, RcPlanState *state
 		foreach(lm, ec->ec_members)
 		{
 			EquivalenceMember *em = (EquivalenceMember *) lfirst(lm);
-			Var		   *var = (Var *) em->em_expr;
+			Var		   *var = (Var *) rc_strip_relabel((Node *) em->em_expr);
 
-			while (var && IsA(var, RelabelType))
-				var = (Var *) ((RelabelType *) var)->arg;
 			if (var && IsA(var, Var) && var->varno == baserel->relid &&
 				var->varlevelsup == 0 && var->varattno > 0)
 			{
+				Oid			opclass = GetDefaultOpClass(getBaseType(var->vartype), BTREE_AM_OID);
+
+				/* the type's own order, not USING ~<~ or another operator family */
+				if (!OidIsValid(opclass) || get_opclass_family(opclass) != pathkey->pk_opfamily)
+					return NIL;
 				key = palloc(sizeof(RcSortKey));
 				key->attnum = var->varattno;
 				key->attname = pstrdup(NameStr(TupleDescAttr(state->desc, var->varattno - 1)->attname));
 				key->is_reversed = rc_pathkey_descending(pathkey);
 				key->nulls_first = pathkey->pk_nulls_first;
 				key->collate = (OidIsValid(ec->ec_collation) && ec->ec_collation != DEFAULT_COLLATION_OID)
-					? get_collation_name(ec->ec_collation) : NULL;
+					? rc_collation_name(ec->ec_collation) : NULL;
 				/*
 				 * Multicorn2 3.2 names a collation only for a relabelled column
 				 * (varchar, or an explicit COLLATE); a plain column gets none,

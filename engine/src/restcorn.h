@@ -118,6 +118,8 @@ extern PyObject *rc_join_keys_qual(List *plan, struct EState *estate, TupleDesc 
 								   int64 *nkeys);
 
 /* quals.c */
+extern Node *rc_strip_relabel(Node *node);
+extern char *rc_collation_name(Oid collation);
 extern bool rc_extract_qual(Index relid, Expr *clause, RcQual *qual);
 extern List *rc_extract_quals(Index relid, List *clauses);
 extern PyObject *rc_quals_to_python(List *quals, TupleDesc desc, bool only_consts);
