@@ -15,7 +15,7 @@ PG_VERSIONS := 16 18
 VERSION_TESTS := $(wildcard tests/test_engine*.py) tests/test_dictionary.py \
 	tests/test_sql_scripts.py tests/test_pg_dump.py tests/test_versions.py
 
-.PHONY: all deps venv engine engine-versions json-server test test-stand-in test-versions fuzz demo bench clean
+.PHONY: all deps venv bytecode engine engine-versions json-server test test-stand-in test-versions fuzz demo bench clean
 
 all: engine venv
 
@@ -31,6 +31,11 @@ $(VENV)/.ready: requirements.txt setup.py
 	$(VENV)/bin/pip install -q --disable-pip-version-check -e .
 	touch $@
 
+# Backends run as the database's OS user, which may not write __pycache__ here:
+# without compiled files every new backend would compile the wrappers again.
+bytecode: venv
+	$(PY) -m compileall -q fdw
+
 engine: deps
 	$(ENGINE_MAKE)
 	$(ENGINE_MAKE) install
@@ -44,7 +49,7 @@ engine-versions: deps venv
 json-server:
 	@tools/install-json-server.sh
 
-test: engine venv engine-versions json-server
+test: engine venv bytecode engine-versions json-server
 	$(PY) -m pytest -q tests
 	$(MAKE) --no-print-directory test-stand-in
 	$(MAKE) --no-print-directory test-versions
@@ -69,13 +74,13 @@ test-versions:
 
 # The differential test (tests/differential/), unseeded: until stopped, or N queries
 # (make fuzz N=20000); it stops at the first mismatch and prints the full report.
-fuzz: engine venv
+fuzz: engine venv bytecode
 	$(PY) -m tests.differential $(if $(N),--queries $(N))
 
-demo: engine venv
+demo: engine venv bytecode
 	$(PY) -m tools.demo
 
-bench: engine venv
+bench: engine venv bytecode
 	$(PY) -m bench
 
 clean:

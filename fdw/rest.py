@@ -331,8 +331,9 @@ class RestFDW(ForeignDataWrapper):
             lines.append("pushdown: %s" % ("on" if table.pushdown
                                            else "off (no filters, sort or limit sent)"))
             if table.pagination == "offset":
-                lines.append("pages: %d records first, then %dx larger up to page_size %d"
-                             % (min(FIRST_PAGE, table.page_size), GROWTH, table.page_size))
+                lines.append("pages: %d records first, then page_size %d (under a pushed LIMIT "
+                             "%dx larger each, up to page_size)"
+                             % (min(FIRST_PAGE, table.page_size), table.page_size, GROWTH))
             else:
                 lines.append("pages: %s pagination, page_size %d"
                              % (table.pagination, table.page_size))

@@ -330,7 +330,8 @@ def test_explain_shows_the_first_request():
     assert fdw.explain([Qual("id", "=", "?")], {"id"}, verbose=True) == [
         "GET http://127.0.0.1:9999/words?id=%3F&fields=id&limit=100",
         "pushdown: on",
-        "pages: 100 records first, then 4x larger up to page_size 10000"]
+        "pages: 100 records first, then page_size 10000 (under a pushed LIMIT 4x larger each, "
+        "up to page_size)"]
 
 
 def test_endpoint_and_redact():
