@@ -62,6 +62,11 @@ class Environment:
                 "restcorn.wrappers": "'fdw.RestFDW, fdw.DictionaryFDW, fdw.StatsFDW, "
                                      "bench.article_fdw.DictionaryFDW, bench.probe_fdw.ProbeFDW, "
                                      "bench.generator_fdw.GeneratorFDW'",
+                # Python and the wrappers started once at server start and
+                # inherited by every backend, as the README advises for
+                # applications that connect per request.
+                "shared_preload_libraries": "'restcorn'",
+                "restcorn.preload": "on",
                 # The article's wrapper reports a huge row estimate; JIT compiling
                 # its plans would add time that is not the wrapper's.
                 "jit": "off",

@@ -8,6 +8,7 @@
 
 #include "access/reloptions.h"
 #include <signal.h>
+#include <unistd.h>
 
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
@@ -22,6 +23,8 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/varlena.h"
+#include "fmgr.h"
+#include "port.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -44,7 +47,18 @@ static char *rc_wrappers = NULL;
 /* restcorn.multicorn2_behaviour: stand in for Multicorn2 3.2 (for tests). */
 bool		rc_multicorn2_behaviour = false;
 
-static bool python_ready = false;
+/*
+ * restcorn.preload: with restcorn in shared_preload_libraries, start Python
+ * in the postmaster and import the allowed wrappers' modules there, so that
+ * every backend inherits them (fork) instead of importing them at its
+ * first query.
+ */
+static bool rc_preload = false;
+
+static bool python_ready = false;	/* this backend's part is done */
+static pid_t python_started_in = 0; /* the process that started the interpreter */
+static char *venv_added = NULL;		/* the restcorn.venv already on sys.path */
+static PyObject *native_module = NULL;	/* _restcorn */
 static PyObject *host_module = NULL;	/* restcorn_engine.host */
 static PyObject *exception_class = NULL;	/* restcorn_engine.MulticornException */
 
@@ -77,6 +91,7 @@ static void rc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								SubTransactionId parentSubid, void *arg);
 
 void		_PG_init(void);
+static void rc_python_preload(void);
 
 void
 _PG_init(void)
@@ -97,7 +112,18 @@ _PG_init(void)
 							 "Qual values, collations, LIMIT offers, columns, errors and "
 							 "cancellation as Multicorn2 3.2 gives them.",
 							 &rc_multicorn2_behaviour, false, PGC_USERSET, 0, NULL, NULL, NULL);
+	/* a server setting: defined only where it can be set, at server start */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomBoolVariable("restcorn.preload",
+								 "Start Python and import the allowed wrappers' modules at server "
+								 "start.",
+								 "Needs restcorn in shared_preload_libraries: every backend then "
+								 "inherits the imported modules instead of importing them at its "
+								 "first query.",
+								 &rc_preload, false, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("restcorn");
+	if (process_shared_preload_libraries_in_progress && rc_preload)
+		rc_python_preload();
 }
 
 /*
@@ -246,32 +272,46 @@ rc_let_plpython_start_python(void)
 }
 
 /*
- * Start Python once per backend: the engine's own package, then the venv.
+ * PL/Python registers its plpy module before it starts Python; when the
+ * postmaster starts Python first, register it for PL/Python, so that both
+ * run on the one interpreter in any order (as rc_let_plpython_start_python
+ * does in a backend).
  */
-void
-rc_python_init(void)
+static void
+rc_register_plpy(void)
+{
+	char		libdir[MAXPGPATH];
+	char		path[MAXPGPATH];
+	void	   *init;
+
+	get_pkglib_path(my_exec_path, libdir);
+	snprintf(path, sizeof(path), "%s/plpython3%s", libdir, DLSUFFIX);
+	if (access(path, R_OK) != 0)
+		return;
+	init = (void *) load_external_function("$libdir/plpython3", "PyInit_plpy", false, NULL);
+	if (init != NULL)
+		PyImport_AppendInittab("plpy", (PyObject *(*) (void)) init);
+}
+
+/*
+ * The interpreter with the engine's own package (installed beside the
+ * extension) and the venv: once per process tree, in the postmaster under
+ * restcorn.preload, else in the backend.
+ */
+static void
+rc_python_start(void)
 {
 	char		sharepath[MAXPGPATH];
 	char		enginepath[MAXPGPATH];
 	PyObject   *sys_path;
 	PyObject   *item;
 	PyObject   *modules;
-	PyObject   *native;
 	PyObject   *engine;
-	HASHCTL		ctl;
 
-	if (python_ready)
-		return;
-
-	if (!Py_IsInitialized())
-		rc_let_plpython_start_python();
-
-	sigaction(SIGINT, NULL, &pg_sigint);
-	sigaction(SIGTERM, NULL, &pg_sigterm);
 	if (!Py_IsInitialized())
 		Py_InitializeEx(0);
+	python_started_in = getpid();
 
-	/* The engine's Python package is installed beside the extension. */
 	get_share_path(my_exec_path, sharepath);
 	snprintf(enginepath, sizeof(enginepath), "%s/restcorn", sharepath);
 	sys_path = PySys_GetObject("path");	/* borrowed */
@@ -280,9 +320,9 @@ rc_python_init(void)
 		rc_python_error();
 	Py_DECREF(item);
 
-	native = PyModule_Create(&rc_py_module);
+	native_module = PyModule_Create(&rc_py_module);
 	modules = PyImport_GetModuleDict();
-	if (native == NULL || PyDict_SetItemString(modules, "_restcorn", native) < 0)
+	if (native_module == NULL || PyDict_SetItemString(modules, "_restcorn", native_module) < 0)
 		rc_python_error();
 
 	engine = PyImport_ImportModule("restcorn_engine");
@@ -293,13 +333,101 @@ rc_python_init(void)
 	host_module = PyImport_ImportModule("restcorn_engine.host");
 	if (host_module == NULL || exception_class == NULL)
 		rc_python_error();
+}
 
-	if (rc_venv && rc_venv[0])
-		Py_DECREF(rc_check(PyObject_CallMethod(host_module, "add_venv", "s", rc_venv)));
+/* Put restcorn.venv on sys.path, once per value. */
+static void
+rc_python_add_venv(void)
+{
+	if (rc_venv == NULL || rc_venv[0] == '\0' ||
+		(venv_added != NULL && strcmp(venv_added, rc_venv) == 0))
+		return;
+	Py_DECREF(rc_check(PyObject_CallMethod(host_module, "add_venv", "s", rc_venv)));
+	venv_added = MemoryContextStrdup(TopMemoryContext, rc_venv);
+}
+
+/*
+ * restcorn.preload, in the postmaster: the interpreter, the venv, and the
+ * module of each restcorn.wrappers entry. A module that fails to import is
+ * a WARNING (the first query that needs it imports it again, and fails
+ * with the reason); the server starts anyway.
+ */
+static void
+rc_python_preload(void)
+{
+	char	   *list = pstrdup(rc_wrappers ? rc_wrappers : "");
+	List	   *entries = NIL;
+	ListCell   *lc;
+
+	rc_register_plpy();
+	rc_python_start();
+	rc_python_add_venv();
+	if (!SplitGUCList(list, ',', &entries))
+		return;
+	foreach(lc, entries)
+	{
+		char	   *module = pstrdup((const char *) lfirst(lc));
+		char	   *dot = strrchr(module, '.');
+		PyObject   *imported;
+
+		if (dot == NULL || dot == module)
+			continue;
+		*dot = '\0';			/* module.Class or module.* -> module */
+		imported = PyImport_ImportModule(module);
+		if (imported == NULL)
+		{
+			PyObject   *type,
+					   *value,
+					   *tb,
+					   *text;
+
+			PyErr_Fetch(&type, &value, &tb);
+			text = value ? PyObject_Str(value) : NULL;
+			ereport(WARNING,
+					(errmsg("restcorn.preload: could not import module \"%s\": %s", module,
+							text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : "?")));
+			Py_XDECREF(text);
+			Py_XDECREF(type);
+			Py_XDECREF(value);
+			Py_XDECREF(tb);
+			PyErr_Clear();
+			continue;
+		}
+		Py_DECREF(imported);
+	}
+}
+
+/*
+ * Python for this backend: the interpreter (inherited from the postmaster
+ * under restcorn.preload, else started here), then what is the backend's
+ * own: signal handling, wrapper instances, transaction hooks.
+ */
+void
+rc_python_init(void)
+{
+	HASHCTL		ctl;
+
+	if (python_ready)
+		return;
+
+	if (python_started_in != 0 && python_started_in != getpid())
+	{
+		/* forked from the postmaster that started it: Python's own state after fork() */
+		PyOS_AfterFork_Child();
+		python_started_in = getpid();
+	}
+	if (host_module == NULL && !Py_IsInitialized())
+		rc_let_plpython_start_python();
+
+	sigaction(SIGINT, NULL, &pg_sigint);
+	sigaction(SIGTERM, NULL, &pg_sigterm);
+	if (host_module == NULL)
+		rc_python_start();
+	rc_python_add_venv();
 
 	Py_DECREF(rc_check(PyObject_CallMethod(host_module, "install_cancel_handler", "N",
-										   rc_check(PyObject_GetAttrString(native, "interrupt_pending")))));
-	Py_DECREF(native);
+										   rc_check(PyObject_GetAttrString(native_module,
+																		   "interrupt_pending")))));
 	rc_chain_signal(SIGINT, &pg_sigint);
 	rc_chain_signal(SIGTERM, &pg_sigterm);
 

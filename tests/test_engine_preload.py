@@ -1,0 +1,112 @@
+"""restcorn.preload: Python and the allowed wrappers' modules started once in the
+postmaster (restcorn in shared_preload_libraries), inherited by every backend.
+
+A cluster of its own, since the setting is the server's. The same queries give
+the same rows; a cancel, a statement_timeout and PL/Python in either order
+work in each backend as without preloading; a module that fails to import
+leaves a WARNING and a server that starts.
+"""
+import os
+
+import psycopg
+import pytest
+
+from conftest import REPO, TEST_WRAPPERS, WRAPPERS, Connection
+from tools.pgcluster import Cluster
+
+
+def preloaded_cluster(postgresql, wrappers=TEST_WRAPPERS):
+    settings = {"shared_preload_libraries": "'restcorn'", "restcorn.preload": "on",
+                "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
+                "restcorn.wrappers": "'%s'" % wrappers}
+    return Cluster(settings=settings, env={"PYTHONPATH": WRAPPERS}, bindir=postgresql["bindir"])
+
+
+@pytest.fixture(scope="module")
+def preloaded(postgresql, service):
+    pg = preloaded_cluster(postgresql)
+    try:
+        pg.start()
+        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION restcorn")
+            conn.execute("CREATE SERVER dict_srv FOREIGN DATA WRAPPER restcorn OPTIONS "
+                         "(wrapper 'fdw.DictionaryFDW', url '%s')" % service.url)
+            conn.execute('CREATE FOREIGN TABLE dictionary (id int, word varchar COLLATE "C") '
+                         "SERVER dict_srv")
+            try:
+                conn.execute("CREATE EXTENSION plpython3u")
+            except psycopg.Error:
+                pass
+            else:
+                conn.execute("CREATE FUNCTION loaded(module text) RETURNS boolean "
+                             "LANGUAGE plpython3u AS $$\nimport sys\n"
+                             "return module in sys.modules\n$$")
+        yield pg
+    finally:
+        pg.stop()
+
+
+@pytest.fixture
+def conn(preloaded):
+    connection = Connection(preloaded.dsn())
+    yield connection
+    connection.close()
+
+
+def has_plpython(conn):
+    return conn.value("SELECT count(*) FROM pg_language WHERE lanname = 'plpython3u'") == 1
+
+
+def test_every_backend_gets_the_same_rows(preloaded, words):
+    for _ in range(3):
+        connection = Connection(preloaded.dsn())
+        try:
+            assert connection.rows("SELECT id, word FROM dictionary WHERE id IN (1, 42) "
+                                   "ORDER BY id") == [(1, words[0]), (42, words[41])]
+            assert connection.value("SELECT count(*) FROM dictionary") == len(words)
+        finally:
+            connection.close()
+
+
+def test_the_wrappers_are_imported_before_the_first_query(conn):
+    if not has_plpython(conn):
+        pytest.skip("PL/Python is not installed here")
+    assert conn.value("SELECT loaded('fdw.rest')") is True
+    assert conn.value("SELECT loaded('engine_test_wrappers')") is True
+    assert conn.value("SELECT count(*) FROM dictionary WHERE id = 7") == 1
+
+
+def test_plpython_after_a_foreign_query(conn):
+    if not has_plpython(conn):
+        pytest.skip("PL/Python is not installed here")
+    assert conn.value("SELECT count(*) FROM dictionary WHERE id < 10") == 9
+    conn.execute("DO LANGUAGE plpython3u $$ plpy.notice('from plpython') $$")
+    assert conn.take_notices("from plpython") == ["from plpython"]
+    assert conn.value("SELECT count(*) FROM dictionary WHERE id < 10") == 9
+
+
+def test_cancel_and_statement_timeout_in_each_backend(preloaded):
+    for _ in range(2):
+        connection = Connection(preloaded.dsn())
+        try:
+            connection.execute("CREATE SERVER IF NOT EXISTS slow_srv FOREIGN DATA WRAPPER "
+                               "restcorn OPTIONS (wrapper 'engine_test_wrappers.CallsFDW')")
+            connection.execute("CREATE FOREIGN TABLE IF NOT EXISTS slow (id int) SERVER slow_srv "
+                               "OPTIONS (sleep '30', rows '1')")
+            connection.execute("SET statement_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                connection.execute("SELECT * FROM slow")
+            assert connection.value("SELECT 1") == 1
+        finally:
+            connection.close()
+
+
+def test_a_module_that_fails_to_import_is_a_warning(postgresql, service):
+    pg = preloaded_cluster(postgresql, wrappers="fdw.RestFDW, no_such_module.Wrapper")
+    try:
+        pg.start()
+        with psycopg.connect(pg.dsn(), autocommit=True) as c:
+            assert c.execute("SELECT 1").fetchone() == (1,)
+        assert 'could not import module "no_such_module"' in pg.log()
+    finally:
+        pg.stop()
