@@ -95,7 +95,7 @@ def test_explain_names_where_the_keys_come_from(db, schema):
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word AND d.id = p.id",
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word WHERE p.seen <= now()",
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word "
-    "WHERE p.word COLLATE \"en-x-icu\" > 'b'",
+    "WHERE p.word COLLATE \"POSIX\" > 'b'",
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word WHERE p.word LIKE 'a%'",
     "SELECT p.n, d.id FROM jk.picks p JOIN {d} d ON d.word = p.word "
     "WHERE p.seen > '2000-01-01 00:00:00+00'",
@@ -235,7 +235,10 @@ def texts(cluster, service, schema):
         conn.execute('CREATE TABLE jk.lt (id int, t varchar COLLATE "C")')
         conn.execute("INSERT INTO jk.lt SELECT (r->>'id')::int, r->>'t' "
                      "FROM json_array_elements(%s::json) r", (json.dumps(records),))
-        conn.execute("CREATE EXTENSION IF NOT EXISTS citext")
+        try:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS citext")
+        except psycopg.errors.FeatureNotSupported:
+            pass  # a build without contrib: the citext case is skipped
     return "jk.t"
 
 
@@ -253,6 +256,8 @@ def same_as_lt(db, sql):
 def test_a_column_compared_as_another_type_is_not_a_plain_column(db, texts, key, on, expected):
     """A binary-compatible relabel that changes what = means (varchar as char(n), int as oid,
     text as citext) leaves no plain column: in a join or a WHERE."""
+    if key == "citext" and not db.value("SELECT count(*) FROM pg_type WHERE typname = 'citext'"):
+        pytest.skip("citext is not installed here")
     db.execute("CREATE TEMP TABLE k (v %s)" % key)
     values = {"char(5)": ["abc", "", "x"], "oid": ["4294967295", "1"], "citext": ["abc"]}[key]
     for value in values:
@@ -260,6 +265,8 @@ def test_a_column_compared_as_another_type_is_not_a_plain_column(db, texts, key,
     assert same_as_lt(db, "SELECT t.id FROM k JOIN {t} t ON %s" % on) == [(i,) for i in expected]
     where = on.replace("k.v", "'%s'::%s" % (values[0], key))
     same_as_lt(db, "SELECT t.id FROM {t} t WHERE %s" % where)
+    if db.value("SELECT count(*) FROM pg_type WHERE typname = 'citext'"):
+        same_as_lt(db, "SELECT t.id FROM {t} t WHERE t.t::citext = 'abc'::citext")
 
 
 def test_an_equals_operator_of_another_schema_is_not_pushed(db, texts):
@@ -278,8 +285,11 @@ def test_an_equals_operator_of_another_schema_is_not_pushed(db, texts):
 def test_a_collation_named_c_in_another_schema_is_not_the_c_collation(db, texts):
     db.execute("CREATE SCHEMA IF NOT EXISTS jk_coll")
     db.execute('DROP COLLATION IF EXISTS jk_coll."C"')
-    db.execute('CREATE COLLATION jk_coll."C" (provider = icu, locale = \'und-u-ks-level2\', '
-               "deterministic = false)")
+    try:
+        db.execute('CREATE COLLATION jk_coll."C" (provider = icu, locale = \'und-u-ks-level2\', '
+                   "deterministic = false)")
+    except psycopg.errors.FeatureNotSupported:
+        pytest.skip("this PostgreSQL is built without ICU")
     db.execute("CREATE TEMP TABLE k (w text)")
     db.execute("INSERT INTO k VALUES ('abc')")
     assert len(same_as_lt(db, 'SELECT t.id FROM k JOIN {t} t ON t.t = k.w COLLATE jk_coll."C"')) \

@@ -85,4 +85,12 @@
 	(exec_rt_fetch((plan)->scan.scanrelid, (estate))->checkAsUser)
 #endif
 
+/* 16 folded pg_namespace_aclcheck() and the like into object_aclcheck(). */
+#if PG_VERSION_NUM >= 160000
+#define rc_namespace_aclcheck(nspid, roleid, mode) \
+	object_aclcheck(NamespaceRelationId, nspid, roleid, mode)
+#else
+#define rc_namespace_aclcheck(nspid, roleid, mode) pg_namespace_aclcheck(nspid, roleid, mode)
+#endif
+
 #endif							/* RESTCORN_COMPAT_H */

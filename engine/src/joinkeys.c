@@ -27,6 +27,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -182,7 +183,7 @@ rc_keys_readable(List *plan)
 	row_security = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity;
 	ReleaseSysCache(tuple);
 	return !row_security &&
-		pg_namespace_aclcheck(get_rel_namespace(relid), userid, ACL_USAGE) == ACLCHECK_OK &&
+		rc_namespace_aclcheck(get_rel_namespace(relid), userid, ACL_USAGE) == ACLCHECK_OK &&
 		(pg_class_aclcheck(relid, userid, ACL_SELECT) == ACLCHECK_OK ||
 		 pg_attribute_aclcheck(relid, intVal(list_nth(plan, JK_LOCAL_ATTNUM)), userid,
 							   ACL_SELECT) == ACLCHECK_OK);
