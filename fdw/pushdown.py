@@ -106,7 +106,6 @@ ASCII_FOLDING_COLLATIONS = ("c", "posix")
 # little, then each page GROWTH times larger up to the page_size option.
 FIRST_PAGE = 100
 GROWTH = 4
-WHOLE_RESULT = 1000  # a result the planner's count puts at most this large: one request
 
 
 def param_key(operator, form=""):

@@ -12,7 +12,7 @@ from .errors import FdwError, report, reported, reports_errors
 from .multicorn_compat import ForeignDataWrapper, multicorn2_behaviour
 from .options import SERVER_OPTIONS, USER_MAPPING_OPTIONS, parse_table
 from .pagination import STYLES, fetch_count, fetch_pages
-from .pushdown import (FIRST_PAGE, GROWTH, WHOLE_RESULT, count_params, scan_params, sortable_prefix,
+from .pushdown import (FIRST_PAGE, GROWTH, count_params, scan_params, sortable_prefix,
                        table_filters, template_values)
 from .types import row_builder
 from .urls import build_url, endpoint, fill_template, redact, request_url
@@ -131,12 +131,13 @@ class RestFDW(ForeignDataWrapper):
         return self.fresh(self._sizes.get(tuple(params)))
 
     def first_page(self, quals, filters):
-        """The whole result in one request when planning counted it small, else the default.
+        """The whole result in one request when planning counted it within page_size, else
+        the default (a small first page).
 
         ``filters``: the quals' table_filters (not None).
         """
         expected = self.known_count(count_params(self.table, quals, filters))
-        return expected if expected is not None and 0 < expected <= WHOLE_RESULT else None
+        return expected if expected is not None and 0 < expected <= self.table.page_size else None
 
     @reports_errors
     def can_count(self):
