@@ -165,6 +165,14 @@ def in_pairs(param, texts):
     return [(param.name, text) for text in texts]
 
 
+def reads_as_one_value(column, text):
+    """False when an equality's value would read as a list: the service takes IN
+    joined by a separator under the same parameter name, and the value holds it."""
+    eq, in_param = column.params["eq"], column.params.get("in")
+    return not (in_param is not None and in_param.form == "join" and in_param.name == eq.name
+                and in_param.separator in text)
+
+
 def list_item(text):
     """One value of a PostgREST ``in.(...)`` list, double-quoted when it needs to be."""
     if text and text.strip() == text and not any(c in text for c in ',()"\\'):
@@ -295,7 +303,7 @@ def filter_params(quals, columns, default_collation=""):
     deterministic one (exact_equality). A parameter the service takes only
     once carries the first qual's value.
     """
-    equal = {}  # column name -> (Python type of the values, {text: None} in first-seen order)
+    equal = {}  # column name -> (Python type of the values, [(value, text)] in first-seen order)
     others = []  # (Param, text)
     for qual in quals:
         column = columns.get(qual.field_name)
@@ -317,21 +325,26 @@ def filter_params(quals, columns, default_collation=""):
         if operator in ("eq", "in"):
             allowed = equality_values(qual, operator)
             texts = [column_value(column, value) for value in allowed]
-            if None in texts:
-                continue
+            if None in texts or any(value != value for value in allowed):
+                continue  # not sendable, or a NaN (equal to itself in PostgreSQL only)
             if not texts:
                 return None
             value_type = type(allowed[0])
+            try:
+                keep = set(allowed)
+            except TypeError:
+                continue  # values that cannot be compared by value
             if column.name not in equal:
-                equal[column.name] = (value_type, dict.fromkeys(texts))
+                pairs = dict(zip(allowed, texts))  # equal values once (5 and 5.000 too)
+                equal[column.name] = (value_type, list(pairs.items()))
                 continue
             seen_type, current = equal[column.name]
             if seen_type is not value_type:
                 # Equal values of different types may print differently (date
-                # vs timestamp): intersecting texts could wrongly come out empty.
+                # vs timestamp): intersecting could wrongly come out empty.
                 continue
-            keep = set(texts)
-            current = {text: None for text in current if text in keep}
+            # by value, not by text: 5 and 5.000 are one number
+            current = [(value, text) for value, text in current if value in keep]
             if not current:
                 return None
             equal[column.name] = (seen_type, current)
@@ -340,12 +353,15 @@ def filter_params(quals, columns, default_collation=""):
             if pushed is not None:
                 others.append(pushed)
     params = []
-    for name, (_, texts) in equal.items():
+    for name, (_, pairs) in equal.items():
         column = columns[name]
+        texts = [text for _, text in pairs]
         if len(texts) == 1 and "eq" in column.filters:
-            params.append(encode(column.params["eq"], next(iter(texts))))
+            if not reads_as_one_value(column, texts[0]):
+                continue
+            params.append(encode(column.params["eq"], texts[0]))
         else:
-            params.extend(in_pairs(column.params["in"], list(texts)) or [])
+            params.extend(in_pairs(column.params["in"], texts) or [])
     sent = {name for name, _ in params} if others else ()
     for param, text in others:
         if param.repeat or param.name not in sent:

@@ -15,18 +15,21 @@
  * (join_clause_is_movable_to: not an outer join that preserves the foreign
  * table's rows, not an anti join from it), so that is the test. The keys
  * are every value of the local column, read with the query's own snapshot
- * as the current user: no condition of the query is evaluated early (one
- * might fail on rows the query never reaches, or read differently out of
- * its context), so the keys may be more than the join needs, never fewer.
- * Where that user could not read the column directly (row-level security,
- * rights only through a view or without the schema), or the table holds
- * more than RC_JOIN_KEYS_MAX rows, or under Multicorn2's behaviour, the
+ * as the current user. So it is done only where the query reads every row
+ * of the local relation too: none of its conditions is evaluated early
+ * (one might fail on rows the query never reaches), and no row the query
+ * filters out (by a WHERE, a view's or a policy's condition) is sent to the
+ * service. Where the relation has such a condition, where that user could
+ * not read the column directly (rights only through a view or without the
+ * schema), where a partition or child is not a local table, where there
+ * are more than RC_JOIN_KEYS_MAX rows, or under Multicorn2's behaviour, the
  * scan is left as it was.
  */
 #include "restcorn.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -97,10 +100,33 @@ rc_join_equalities(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
 }
 
 /*
+ * Whether a relation (with its partitions or children when inh) is all
+ * local tables: plain, partitioned, materialized views. A foreign partition
+ * would make the key read a request of its own.
+ */
+static bool
+rc_all_local(Oid relid, bool inh)
+{
+	List	   *relids = inh ? find_all_inheritors(relid, AccessShareLock, NULL)
+		: list_make1_oid(relid);
+	ListCell   *lc;
+
+	foreach(lc, relids)
+	{
+		char		relkind = get_rel_relkind(lfirst_oid(lc));
+
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+			relkind != RELKIND_MATVIEW)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Plan time: the reduction for this scan, or NIL. Of the candidate local
  * relations (plain tables, partitioned tables, materialized views joined by
- * equality on a column) of at most RC_JOIN_KEYS_MAX rows by the planner's
- * estimate, the smallest.
+ * equality on a column, without conditions of their own) of at most
+ * RC_JOIN_KEYS_MAX rows by the planner's estimate, the smallest.
  */
 List *
 rc_join_keys_plan(PlannerInfo *root, RelOptInfo *baserel, TupleDesc desc)
@@ -133,10 +159,8 @@ rc_join_keys_plan(PlannerInfo *root, RelOptInfo *baserel, TupleDesc desc)
 			local = root->simple_rel_array[var->varno];
 			rte = root->simple_rte_array[var->varno];
 			if (local == NULL || local->reloptkind != RELOPT_BASEREL ||
-				rte->rtekind != RTE_RELATION ||
-				(rte->relkind != RELKIND_RELATION && rte->relkind != RELKIND_PARTITIONED_TABLE &&
-				 rte->relkind != RELKIND_MATVIEW) ||
-				local->tuples >= best_rows)
+				rte->rtekind != RTE_RELATION || local->baserestrictinfo != NIL ||
+				local->tuples >= best_rows || !rc_all_local(rte->relid, rte->inh))
 				continue;
 			best_rows = local->tuples;
 			best = list_make5(makeInteger(attnum), makeInteger((int) qual.collation),

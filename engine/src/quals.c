@@ -26,8 +26,8 @@
 
 /*
  * The node under the relabels that keep its comparisons as they are: a
- * collation change (COLLATE), a domain to its base type, varchar to text
- * (varchar has text's operators). Other binary-compatible relabels
+ * collation change (COLLATE), a domain to its base type, varchar (or a
+ * domain over it) to text (varchar has text's operators). Other binary-compatible relabels
  * (varchar to char(n), int to oid, text to citext) change what = and <
  * mean, so a column under one is not a plain column any more.
  */
@@ -40,7 +40,7 @@ rc_strip_relabel(Node *node)
 		Oid			from = exprType((Node *) relabel->arg);
 
 		if (relabel->resulttype != from && relabel->resulttype != getBaseType(from) &&
-			!(from == VARCHAROID && relabel->resulttype == TEXTOID))
+			!(getBaseType(from) == VARCHAROID && relabel->resulttype == TEXTOID))
 			break;
 		node = (Node *) relabel->arg;
 	}

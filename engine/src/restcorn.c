@@ -1111,7 +1111,7 @@ rcExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	{
 		ExplainPropertyText("Join Keys From", rc_join_keys_sql(scan->join_keys_plan), es);
 		if (es->analyze && scan->join_keys_read)
-			ExplainPropertyText("Join Keys Sent",
+			ExplainPropertyText("Join Keys Read",
 								scan->join_keys_count >= 0
 								? psprintf(INT64_FORMAT, scan->join_keys_count)
 								: "none (too many rows, or not readable by the current user)",
