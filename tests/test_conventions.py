@@ -6,7 +6,6 @@ a sort parameter per direction, and a URL-length budget for IN lists; every
 result compared with the same rows in a local table.
 """
 import json
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from fdw.options import parse_table
 from fdw.pushdown import order_params
-from stub_http import serve
+from stub_http import StubHandler, serve
 
 ROWS = 250
 RECORDS = [{"id": i, "t": "w%03d" % (i * 7 % ROWS)} for i in range(1, ROWS + 1)]
@@ -156,7 +155,7 @@ def test_short_in_list_is_still_sent(db, tables, log):
 
 # --- fixed query parameters ------------------------------------------------------------------
 
-class Recording(BaseHTTPRequestHandler):
+class Recording(StubHandler):
     """{"records": [...], "total": n} for any GET; the request targets kept in ``seen``."""
 
     seen = []
@@ -166,14 +165,7 @@ class Recording(BaseHTTPRequestHandler):
         args = dict(parse_qsl(urlsplit(self.path).query))
         records = [] if args.get("limit") == "0" or args.get("offset") else [{"id": 1, "t": "a"}]
         body = json.dumps({"records": records, "total": 1}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(200, body)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import struct
 import sys
 from datetime import date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler
 from unittest import mock
 from urllib.parse import parse_qsl, urlsplit
 
@@ -26,7 +25,7 @@ import psycopg  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 import requests  # noqa: E402
-from stub_http import serve  # noqa: E402
+from stub_http import StubHandler, serve  # noqa: E402
 
 REPOS_COLUMNS = """
     id bigint OPTIONS (filters 'eq,in,lt,le,gt,ge', sortable 'true'),
@@ -160,7 +159,7 @@ BAD_NUMBERS = {"int": '{"n": 1.5}', "float8": '{"x": 1e400}', "int2": '{"s": 400
 SEEN = []  # the query of every request to the stub
 
 
-class NumbersHandler(BaseHTTPRequestHandler):
+class NumbersHandler(StubHandler):
     """/exact compares numbers as decimals, /binary as binary floats (as many services do)."""
 
     def do_GET(self):
@@ -180,15 +179,7 @@ class NumbersHandler(BaseHTTPRequestHandler):
                                if tests[name](number(r["amount"]), number(value))]
             text = json.dumps([{"id": r["id"], "amount": str(r["amount"])} for r in records])
             body = '{"records": %s}' % re.sub(r'"amount": "([^"]*)"', r'"amount": \1', text)
-        data = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(200, body.encode())
 
 
 @pytest.fixture(scope="module")
@@ -394,7 +385,7 @@ TIMES = [{"id": 1, "ts": "2021-01-01T00:00:00", "at": "2021-01-01T00:00:00+00:00
 TIME_SEEN = []
 
 
-class TimesHandler(BaseHTTPRequestHandler):
+class TimesHandler(StubHandler):
     """Compares ts as naive timestamps, at as instants, day as dates; refuses anything not ISO 8601.
 
     A repeated equality parameter is a list of values, any of which may match.
@@ -425,14 +416,7 @@ class TimesHandler(BaseHTTPRequestHandler):
         for field, allowed in equal.items():
             records = [r for r in records if readers[field](r[field]) in allowed]
         data = json.dumps({"records": records} if status == 200 else {"error": "bad time"}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(status, data)
 
 
 @pytest.fixture(scope="module")
@@ -607,7 +591,7 @@ PAGED = [{"id": number} for number in range(1, 46)]
 CAP = 7
 
 
-class PagingHandler(BaseHTTPRequestHandler):
+class PagingHandler(StubHandler):
     """45 records behind services that page in ways that are easy to misread."""
 
     def do_GET(self):
@@ -650,15 +634,7 @@ class PagingHandler(BaseHTTPRequestHandler):
         else:
             body, status = {"error": "no such path"}, 404
         data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(status, data, content_type=None, headers=headers)
 
 
 PAGING_TABLES = {
@@ -760,7 +736,7 @@ NAMES = ["aa", "baab", "a{2}", "xa{2}y", "x$y", "ax$yb", "C++", "C++ primer", "C
          "p%q", "u_v", "😀x", "é", "É"]
 
 
-class JsonServerHandler(BaseHTTPRequestHandler):
+class JsonServerHandler(StubHandler):
     """json-server's filters: name_like is a case-insensitive, unanchored regular expression
     (JavaScript's RegExp(value, 'i').test), name_glob a glob (fnmatch); a bad regex is HTTP 500."""
 
@@ -775,14 +751,7 @@ class JsonServerHandler(BaseHTTPRequestHandler):
                     records = [r for r in records if fnmatch.fnmatchcase(r["name"], value)]
         except re.error:
             records, status = {"error": "bad regular expression"}, 500
-        data = json.dumps(records).encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(status, json.dumps(records).encode(), content_type=None)
 
 
 @pytest.fixture(scope="module")

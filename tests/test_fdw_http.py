@@ -3,7 +3,6 @@ import json
 import os
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "engine", "python"))
@@ -12,7 +11,7 @@ import pytest  # noqa: E402
 from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
 
 from fdw import RestFDW  # noqa: E402
-from stub_http import serve  # noqa: E402
+from stub_http import StubHandler, serve  # noqa: E402
 
 # path -> (status, body)
 ANSWERS = {
@@ -27,7 +26,7 @@ ANSWERS = {
 }
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(StubHandler):
     def do_GET(self):
         path = self.path.split("?")[0]
         if ANSWERS.get(path) is None:
@@ -37,13 +36,7 @@ class Handler(BaseHTTPRequestHandler):
             status, body = 200, json.dumps({"records": []}).encode()
         else:
             status, body = ANSWERS[path]
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(status, body, content_type=None)
 
 
 @pytest.fixture(scope="module")

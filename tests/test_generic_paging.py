@@ -7,7 +7,6 @@ there) is shown here with a stub that answers one.
 import json
 import os
 import sys
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -17,7 +16,7 @@ import pytest  # noqa: E402
 from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
 
 from fdw import RestFDW  # noqa: E402
-from stub_http import serve  # noqa: E402
+from stub_http import StubHandler, serve  # noqa: E402
 from fdw.pagination import next_link  # noqa: E402
 
 RECORDS = [{"id": i, "name": "n%d" % i} for i in range(1, 26)]
@@ -26,7 +25,7 @@ COLUMNS = {"id": ColumnDefinition("id", 23, -1, "integer", "integer"),
 SEEN = []  # (path, query) of every request
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(StubHandler):
     def do_GET(self):
         parts = urlsplit(self.path)
         query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
@@ -74,15 +73,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             body = {"error": "no such path"}
         data = json.dumps(body).encode()
-        self.send_response(200 if "error" not in body else 404)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(200 if "error" not in body else 404, data, content_type=None,
+                       headers=headers)
 
 
 @pytest.fixture(scope="module")

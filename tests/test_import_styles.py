@@ -6,7 +6,6 @@ each skipped endpoint with the reason, and a hint when the document is not
 found.
 """
 import json
-from http.server import BaseHTTPRequestHandler
 
 import psycopg
 import pytest
@@ -15,7 +14,7 @@ import yaml
 
 from fdw import openapi
 from fdw.openapi import table_definitions
-from stub_http import serve
+from stub_http import StubHandler, serve
 
 SWAGGER = {
     "swagger": "2.0",
@@ -95,20 +94,13 @@ def test_imported_github_table_answers_as_a_local_table(db, service, words):
     db.execute("DROP SCHEMA gh CASCADE")
 
 
-class Documents(BaseHTTPRequestHandler):
+class Documents(StubHandler):
     """/swagger.json: SWAGGER; anything else: 404."""
 
     def do_GET(self):
         found = self.path == "/swagger.json"
         body = json.dumps(SWAGGER if found else {"error": "not found"}).encode()
-        self.send_response(200 if found else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(200 if found else 404, body)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ clear ERROR: not JSON nor YAML, not UTF-8, aliases that expand past the bound
 or make the document recursive. Errors show the URL without its secrets.
 """
 import json
-from http.server import BaseHTTPRequestHandler
 
 import psycopg
 import pytest
@@ -14,7 +13,7 @@ import requests
 
 from fdw import openapi
 from fdw.errors import FdwError
-from stub_http import serve
+from stub_http import StubHandler, serve
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     "%s: &%s [%s]\n" % (chr(98 + level), chr(98 + level), ", ".join(["*" + chr(97 + level)] * 10))
@@ -28,7 +27,7 @@ DOCUMENTS = {
 }
 
 
-class Documents(BaseHTTPRequestHandler):
+class Documents(StubHandler):
     """Serves DOCUMENTS by path (query ignored); anything else: 404."""
 
     def do_GET(self):
@@ -36,14 +35,7 @@ class Documents(BaseHTTPRequestHandler):
         body = DOCUMENTS.get(path)
         status = 200 if body is not None else 404
         body = body if body is not None else json.dumps({"error": "not found"}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/yaml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(status, body, content_type="application/yaml")
 
 
 @pytest.fixture(scope="module")

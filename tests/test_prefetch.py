@@ -12,7 +12,6 @@ import os
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -24,7 +23,7 @@ from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
 
 from fdw import RestFDW, transport  # noqa: E402
 from fdw.pagination import READ_BEFORE_SENDING_AHEAD  # noqa: E402
-from stub_http import serve  # noqa: E402
+from stub_http import StubHandler, serve  # noqa: E402
 
 RECORDS = [{"id": i, "name": "n%d" % i} for i in range(1, 96)]  # 95: ten pages of 10
 COLUMNS = {"id": ColumnDefinition("id", 23, -1, "integer", "integer"),
@@ -34,7 +33,7 @@ FAULTS = {}  # (path, offset) -> what to do, in turn: an HTTP status, "drop" or 
 RELEASE = threading.Event()  # ends every "slow" wait
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(StubHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
 
     def do_GET(self):
@@ -77,16 +76,7 @@ class Handler(BaseHTTPRequestHandler):
             body = {"error": "no such path"}
         status = fault if isinstance(fault, int) else 200 if "error" not in body else 404
         data = json.dumps(body if status == 200 else {"error": "failed"}).encode()
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(status, data, headers=headers)
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,8 @@ import json
 import os
 import socket
 import tempfile
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 from urllib.parse import urlsplit
 
 import psycopg
@@ -24,6 +21,7 @@ from hypothesis import given, settings, strategies as st
 from urllib3.util import parse_url
 
 from fdw.urls import DEFAULT_PORTS, parse
+from stub_http import StubHandler, serve
 
 TOKEN = "tok_Sx7Lq2Wd9Kp4Rm8Z"
 RECORDS = [{"id": i, "name": "n%d" % i} for i in range(1, 6)]
@@ -43,20 +41,12 @@ def error_of(db, sql):
     return caught.value.diag
 
 
-class Recorder(BaseHTTPRequestHandler):
+class Recorder(StubHandler):
     """Answers every GET with a page of RECORDS, and keeps what each request carried."""
 
     def do_GET(self):
         self.server.seen.append((self.path, self.headers.get("Authorization")))
-        body = json.dumps({"records": RECORDS, "total": len(RECORDS)}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(200, json.dumps({"records": RECORDS, "total": len(RECORDS)}).encode())
 
 
 @contextlib.contextmanager
@@ -65,15 +55,9 @@ def recorder(host="127.0.0.1", handler=Recorder, next_link=None, port=0):
 
     ``next_link`` is what a Paging server gives as the next page.
     """
-    server = ThreadingHTTPServer((host, port), handler)
-    server.seen = []
-    server.next_link = next_link
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield "http://%s:%d" % (host, server.server_address[1]), server.seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    seen = []
+    with serve(handler, host, port, seen=seen, next_link=next_link) as url:
+        yield url, seen
 
 
 def free_port():
@@ -89,24 +73,15 @@ def elsewhere():
         yield found
 
 
-class Paging(BaseHTTPRequestHandler):
+class Paging(StubHandler):
     """A service whose next page (in the body or a Link header) is the hostile URL it is told."""
 
     def do_GET(self):
         self.server.seen.append((self.path, self.headers.get("Authorization")))
         link = self.server.next_link
         body = {"items": RECORDS, "next": link if self.path.startswith("/body") else None}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        if self.path.startswith("/link"):
-            self.send_header("Link", '<%s>; rel="next"' % link)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        headers = {"Link": '<%s>; rel="next"' % link} if self.path.startswith("/link") else None
+        self.send_body(200, json.dumps(body).encode(), headers=headers)
 
 
 @pytest.fixture
@@ -222,7 +197,7 @@ def test_checks_and_connections_read_urls_alike(text):
 
 # --- item 7 of issue 11: time and memory bounded ------------------------------------------------
 
-class EndlessContinue(BaseHTTPRequestHandler):
+class EndlessContinue(StubHandler):
     """Answers with ``100 Continue`` status lines, one every 100 ms, for a minute."""
 
     def do_GET(self):
@@ -234,9 +209,6 @@ class EndlessContinue(BaseHTTPRequestHandler):
             except OSError:
                 return
             time.sleep(0.1)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
@@ -322,20 +294,13 @@ def test_cancel_under_the_multicorn2_stand_in(db, cancel_soon, fault_server, spe
 HEADER_SECRET = "hdr_Vb3Nq8Jx1Tz6Yc4P"
 
 
-class Quoting(BaseHTTPRequestHandler):
+class Quoting(StubHandler):
     """Refuses every request with a 403 whose message quotes what it got, the secret at the cut."""
 
     def do_GET(self):
         got = self.headers.get("Authorization", "") + " " + self.headers.get("X-Api-Token", "")
         body = json.dumps({"error": "x" * 280 + " you sent: " + got.strip()}).encode()
-        self.send_response(403)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(403, body)
 
 
 def assert_no_part_of(secret, *texts):
@@ -483,7 +448,7 @@ BAD_BODIES = {
 }
 
 
-class BadBodies(BaseHTTPRequestHandler):
+class BadBodies(StubHandler):
     def do_GET(self):
         path = urlsplit(self.path).path
         self.server.seen.append((path, None))
@@ -491,16 +456,7 @@ class BadBodies(BaseHTTPRequestHandler):
             body, encoding = b"\x1f\x8b\x08\x00 this is not gzip at all", "gzip"
         else:
             body, encoding = BAD_BODIES.get(path, b'{"records": [], "total": 0}'), None
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        if encoding:
-            self.send_header("Content-Encoding", encoding)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(200, body, headers={"Content-Encoding": encoding} if encoding else None)
 
 
 @pytest.fixture
