@@ -5,6 +5,7 @@ real PostgreSQL, the engine, real HTTP and the mock service (or a stub
 server where the mock lacks the shape). Pure functions get hypothesis
 properties covering the whole kind.
 """
+import contextlib
 import fnmatch
 import json
 import math
@@ -69,6 +70,26 @@ def exact(cluster, service):
         conn.execute("DROP SCHEMA exact CASCADE")
         conn.execute("DROP SERVER exact_srv CASCADE")
         conn.execute("DROP SERVER exact_dict_srv CASCADE")
+
+
+@contextlib.contextmanager
+def stub_schema(cluster, handler, schema):
+    """Serve ``handler`` (a stub_http.StubHandler) and make ``schema`` with a server at its URL.
+
+    The server is ``<schema>_srv``, a RestFDW server whose url is the stub's.
+    Yields (conn, url): an autocommit connection to ``cluster`` to create the
+    schema's tables with, and the stub's base URL. The schema and the server
+    are dropped (CASCADE) after the block.
+    """
+    with serve(handler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        conn.execute("DROP SERVER IF EXISTS %s_srv CASCADE" % schema)
+        conn.execute("CREATE SCHEMA %s" % schema)
+        conn.execute("CREATE SERVER %s_srv FOREIGN DATA WRAPPER restcorn "
+                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % (schema, url))
+        yield conn, url
+        conn.execute("DROP SCHEMA %s CASCADE" % schema)
+        conn.execute("DROP SERVER %s_srv CASCADE" % schema)
 
 
 class RequestLog:
@@ -185,12 +206,7 @@ class NumbersHandler(StubHandler):
 @pytest.fixture(scope="module")
 def numbers(cluster):
     """Schema ``num`` over the numbers stub: exact and binary-float services, bad values."""
-    with serve(NumbersHandler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS num CASCADE")
-        conn.execute("DROP SERVER IF EXISTS num_srv CASCADE")
-        conn.execute("CREATE SCHEMA num")
-        conn.execute("CREATE SERVER num_srv FOREIGN DATA WRAPPER restcorn "
-                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % url)
+    with stub_schema(cluster, NumbersHandler, "num") as (conn, url):
         common = "pagination 'none', fields_param ''"
         for path in ("exact", "binary"):
             conn.execute("CREATE FOREIGN TABLE num.%s (id int, amount numeric OPTIONS "
@@ -204,8 +220,6 @@ def numbers(cluster):
             conn.execute("CREATE FOREIGN TABLE num.bad_%s (%s) SERVER num_srv "
                          "OPTIONS (path '/bad/%s', %s)" % (kind, column, kind, common))
         yield url
-        conn.execute("DROP SCHEMA num CASCADE")
-        conn.execute("DROP SERVER num_srv CASCADE")
 
 
 def test_json_numbers_keep_their_exact_decimal_text(db, numbers):
@@ -421,20 +435,13 @@ class TimesHandler(StubHandler):
 
 @pytest.fixture(scope="module")
 def times(cluster):
-    with serve(TimesHandler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS tim CASCADE")
-        conn.execute("DROP SERVER IF EXISTS tim_srv CASCADE")
-        conn.execute("CREATE SCHEMA tim")
-        conn.execute("CREATE SERVER tim_srv FOREIGN DATA WRAPPER restcorn "
-                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % url)
+    with stub_schema(cluster, TimesHandler, "tim") as (conn, url):
         filters = "filters 'eq,in,lt,le,gt,ge'"
         conn.execute("CREATE FOREIGN TABLE tim.times (id int, ts timestamp OPTIONS (%s), "
                      "at timestamptz OPTIONS (%s), day date OPTIONS (%s)) SERVER tim_srv "
                      "OPTIONS (pagination 'none', fields_param '')" % (filters, filters, filters))
         conn.execute("CREATE TABLE tim.local_times AS SELECT * FROM tim.times")
         yield url
-        conn.execute("DROP SCHEMA tim CASCADE")
-        conn.execute("DROP SERVER tim_srv CASCADE")
 
 
 TIME_QUERIES = [
@@ -658,18 +665,11 @@ PAGING_TABLES = {
 
 @pytest.fixture(scope="module")
 def paging(cluster):
-    with serve(PagingHandler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS paging CASCADE")
-        conn.execute("DROP SERVER IF EXISTS paging_srv CASCADE")
-        conn.execute("CREATE SCHEMA paging")
-        conn.execute("CREATE SERVER paging_srv FOREIGN DATA WRAPPER restcorn "
-                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % url)
+    with stub_schema(cluster, PagingHandler, "paging") as (conn, url):
         for name, options in PAGING_TABLES.items():
             conn.execute("CREATE FOREIGN TABLE paging.%s (id int) SERVER paging_srv "
                          "OPTIONS (%s, fields_param '')" % (name, options))
         yield url
-        conn.execute("DROP SCHEMA paging CASCADE")
-        conn.execute("DROP SERVER paging_srv CASCADE")
 
 
 def paging_error(db, sql):
@@ -756,12 +756,7 @@ class JsonServerHandler(StubHandler):
 
 @pytest.fixture(scope="module")
 def json_server(cluster):
-    with serve(JsonServerHandler) as url, psycopg.connect(cluster.dsn(), autocommit=True) as conn:
-        conn.execute("DROP SCHEMA IF EXISTS jsrv CASCADE")
-        conn.execute("DROP SERVER IF EXISTS jsrv_srv CASCADE")
-        conn.execute("CREATE SCHEMA jsrv")
-        conn.execute("CREATE SERVER jsrv_srv FOREIGN DATA WRAPPER restcorn "
-                     "OPTIONS (wrapper 'fdw.RestFDW', url '%s')" % url)
+    with stub_schema(cluster, JsonServerHandler, "jsrv") as (conn, url):
         for name, filters in (("regex", "like:regex,ilike:regex=name_like"),
                               ("glob", "like:glob")):
             conn.execute("CREATE FOREIGN TABLE jsrv.%s (id int, name text OPTIONS (filters '%s')) "
@@ -769,8 +764,6 @@ def json_server(cluster):
                          "pagination 'none', fields_param '')" % (name, filters))
         conn.execute("CREATE TABLE jsrv.local AS SELECT * FROM jsrv.glob")
         yield url
-        conn.execute("DROP SCHEMA jsrv CASCADE")
-        conn.execute("DROP SERVER jsrv_srv CASCADE")
 
 
 @pytest.mark.parametrize("table", ["regex", "glob"])

@@ -469,15 +469,20 @@ def bad_bodies(db):
         db.execute("DROP SERVER IF EXISTS bad_srv CASCADE")
 
 
+def read_bad(db, path, columns):
+    """The error of ``SELECT *`` from a table ``bad`` (``columns``) over bad_srv's ``path``."""
+    db.execute("CREATE FOREIGN TABLE bad (%s) SERVER bad_srv %s"
+               % (columns, options(path=path, fields_param="", pagination="none")))
+    return error_of(db, "SELECT * FROM bad")
+
+
 @pytest.mark.parametrize("path, columns, says", [
     ("/surrogate", "id int, name text", "lone surrogate '\\ud800'"),
     ("/digits", "id numeric, name text", "number too long to read"),
     ("/gzip", "id int, name text", "is not valid gzip data"),
 ])
 def test_bad_answers_are_clear_errors(db, bad_bodies, path, columns, says):
-    db.execute("CREATE FOREIGN TABLE bad (%s) SERVER bad_srv %s"
-               % (columns, options(path=path, fields_param="", pagination="none")))
-    diag = error_of(db, "SELECT * FROM bad")
+    diag = read_bad(db, path, columns)
     assert says in diag.message_primary, diag.message_primary
     assert "Error in python" not in diag.message_primary
     assert path in diag.message_primary
@@ -490,9 +495,7 @@ def test_bad_answers_are_clear_errors(db, bad_bodies, path, columns, says):
     ("/baduuid", "id int, name text, ref uuid", "ref"),
 ])
 def test_values_postgresql_refuses_name_their_column(db, bad_bodies, path, columns, column):
-    db.execute("CREATE FOREIGN TABLE bad (%s) SERVER bad_srv %s"
-               % (columns, options(path=path, fields_param="", pagination="none")))
-    diag = error_of(db, "SELECT * FROM bad")
+    diag = read_bad(db, path, columns)
     assert "Error in python" not in diag.message_primary
     assert 'column "%s"' % column in "%s %s" % (diag.message_primary, diag.context)
 
