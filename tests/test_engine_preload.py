@@ -7,6 +7,8 @@ work in each backend as without preloading; a module that fails to import
 leaves a WARNING and a server that starts.
 """
 import os
+import shutil
+import tempfile
 
 import psycopg
 import pytest
@@ -110,3 +112,52 @@ def test_a_module_that_fails_to_import_is_a_warning(postgresql, service):
         assert 'could not import module "no_such_module"' in pg.log()
     finally:
         pg.stop()
+
+
+def test_each_backend_has_its_own_random_state_before_any_foreign_query(preloaded):
+    """Python's state is made the backend's at fork, not at its first foreign query."""
+    first = []
+    for _ in range(3):
+        connection = Connection(preloaded.dsn())
+        try:
+            if not has_plpython(connection):
+                pytest.skip("PL/Python is not installed here")
+            connection.execute("CREATE OR REPLACE FUNCTION rand() RETURNS float8 "
+                               "LANGUAGE plpython3u AS $$\nimport random\nreturn random.random()\n$$")
+            first.append(connection.value("SELECT rand()"))
+        finally:
+            connection.close()
+    assert len(set(first)) == 3
+
+
+def test_a_wrong_venv_is_a_warning_and_the_server_starts(postgresql, service):
+    pg = preloaded_cluster(postgresql)
+    pg.settings["restcorn.venv"] = "'/nonexistent/venv'"
+    try:
+        pg.start()
+        with psycopg.connect(pg.dsn(), autocommit=True) as c:
+            assert c.execute("SELECT 1").fetchone() == (1,)
+        assert "restcorn.preload: could not start Python" in pg.log()
+    finally:
+        pg.stop()
+
+
+def test_engine_calls_at_server_start_are_python_errors(postgresql):
+    """A module asking the backend something at import, in the postmaster: a WARNING."""
+    folder = tempfile.mkdtemp()  # readable by the server's OS user
+    os.chmod(folder, 0o755)
+    with open(os.path.join(folder, "asks_at_import.py"), "w") as module:
+        module.write("import _restcorn\n_restcorn.can_read_server_files()\n")
+    os.chmod(os.path.join(folder, "asks_at_import.py"), 0o644)
+    pg = Cluster(settings={"shared_preload_libraries": "'restcorn'", "restcorn.preload": "on",
+                           "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
+                           "restcorn.wrappers": "'asks_at_import.*, fdw.RestFDW'"},
+                 env={"PYTHONPATH": folder}, bindir=postgresql["bindir"])
+    try:
+        pg.start()
+        with psycopg.connect(pg.dsn(), autocommit=True) as c:
+            assert c.execute("SELECT 1").fetchone() == (1,)
+        assert "can_read_server_files() is for queries only" in pg.log()
+    finally:
+        pg.stop()
+        shutil.rmtree(folder)

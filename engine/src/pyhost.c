@@ -7,6 +7,7 @@
 #include "restcorn.h"
 
 #include "access/reloptions.h"
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -188,6 +189,12 @@ rc_py_multicorn2_behaviour(PyObject *self, PyObject *args)
 static PyObject *
 rc_py_can_read_server_files(PyObject *self, PyObject *args)
 {
+	if (!IsUnderPostmaster)
+	{
+		/* at server start (restcorn.preload): no user, no catalog */
+		PyErr_SetString(PyExc_RuntimeError, "can_read_server_files() is for queries only");
+		return NULL;
+	}
 	return PyBool_FromLong(superuser() ||
 						   has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES));
 }
@@ -347,6 +354,22 @@ rc_python_add_venv(void)
 }
 
 /*
+ * In every process the postmaster forks, right after fork(): Python's own
+ * state (locks, thread states, the random seed) made the child's, before
+ * any Python code runs there (PL/Python's, too).
+ */
+static void
+rc_python_after_fork(void)
+{
+	/* only the postmaster's children: a backend's own fork() (a program it runs) is not ours */
+	if (python_started_in != 0 && python_started_in != getpid() && getppid() == PostmasterPid)
+	{
+		PyOS_AfterFork_Child();
+		python_started_in = getpid();
+	}
+}
+
+/*
  * restcorn.preload, in the postmaster: the interpreter, the venv, and the
  * module of each restcorn.wrappers entry. A module that fails to import is
  * a WARNING (the first query that needs it imports it again, and fails
@@ -359,10 +382,38 @@ rc_python_preload(void)
 	List	   *entries = NIL;
 	ListCell   *lc;
 
+	MemoryContext context = CurrentMemoryContext;
+	bool		started = false;
+
 	rc_register_plpy();
-	rc_python_start();
-	rc_python_add_venv();
-	if (!SplitGUCList(list, ',', &entries))
+	if (pthread_atfork(NULL, NULL, rc_python_after_fork) != 0)
+	{
+		ereport(WARNING,
+				(errmsg("restcorn.preload: could not register a fork handler; not preloading")));
+		return;
+	}
+	/* a failure is a WARNING: backends start Python themselves, and fail with the reason */
+	PG_TRY();
+	{
+		rc_python_start();
+		rc_python_add_venv();
+		started = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *error;
+
+		MemoryContextSwitchTo(context);
+		error = CopyErrorData();
+		FlushErrorState();
+		ereport(WARNING,
+				(errmsg("restcorn.preload: could not start Python: %s", error->message),
+				 error->detail ? errdetail("%s", error->detail) : 0,
+				 errhint("Check restcorn.venv; queries start Python themselves meanwhile.")));
+		FreeErrorData(error);
+	}
+	PG_END_TRY();
+	if (!started || !SplitGUCList(list, ',', &entries))
 		return;
 	foreach(lc, entries)
 	{
@@ -410,12 +461,6 @@ rc_python_init(void)
 	if (python_ready)
 		return;
 
-	if (python_started_in != 0 && python_started_in != getpid())
-	{
-		/* forked from the postmaster that started it: Python's own state after fork() */
-		PyOS_AfterFork_Child();
-		python_started_in = getpid();
-	}
 	if (host_module == NULL && !Py_IsInitialized())
 		rc_let_plpython_start_python();
 
