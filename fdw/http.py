@@ -390,11 +390,16 @@ def read_body(table, url, response):
     return body
 
 
-# What the parsed form of a JSON text takes beyond its own characters, per
-# value (its object and its slot in a dict or list) and per object or array,
-# in CPython 3.11 on 64 bits: an int takes 28 bytes, a Decimal 104, a str 49
-# plus its characters, a dict of up to 5 keys 184 (keys shared between records).
-VALUE_BYTES = 112
+# What parsing a JSON text takes beyond its own characters, in CPython 3.11 on
+# 64 bits, as tracemalloc counts it at its peak (tests/test_parsed_size.py
+# compares them): per value, its object and its slot in a list or dict (an int
+# 28 bytes, a Decimal 104 and a slot 8 or 9, a str 49 plus its characters); per
+# key, its string (one for all the records that share it) and its entries in
+# the dict and in json's memo of keys, where a table that grows holds its old
+# and new entries at once (distinct keys measured at up to 144 bytes each); per
+# object or array, the container (a dict of up to 5 keys 184).
+VALUE_BYTES = 128
+KEY_BYTES = 160
 CONTAINER_BYTES = 200
 # Escapes of a character past U+FFFF (a high surrogate; maybe), and of one past U+00FF.
 ESCAPED_WIDE_4 = re.compile(rb"\\u[dD][89abAB]")
@@ -403,21 +408,26 @@ ESCAPED_WIDE_2 = re.compile(rb"\\u(?:0[1-9a-fA-F]|[1-9a-fA-F])")
 # U+00FF (0xC4), and below one of a character past U+FFFF (0xF0), deleted.
 BELOW_WIDE_2 = bytes(range(0xC4))
 BELOW_WIDE_4 = bytes(range(0xF0))
+# For bytes.translate: every byte but the four parsed_size counts, deleted.
+NOT_COUNTED = bytes(sorted(set(range(256)) - set(b",:[{")))
 
 
 def parsed_size(body):
-    """An upper estimate, in bytes, of the memory the parsed ``body`` (JSON bytes) takes.
+    """An upper estimate, in bytes, of the memory parsing ``body`` (JSON bytes) takes.
 
-    Counted from the bytes alone, before parsing, so that an answer too large
-    once parsed is refused before it is built: every value but the first
-    follows a ``,`` or opens a container's contents, each ``{`` or ``[`` is a
-    container (those inside strings count too, which only makes the estimate
-    larger).
+    The parsed value and json's working memory at its peak (the key memo,
+    tables while they grow), not the text parsed. Counted from the bytes
+    alone, before parsing, so that an answer too large once parsed is refused
+    before it is built: every value but the first follows a ``,`` or opens a
+    container's contents, every key is followed by a ``:``, each ``{`` or
+    ``[`` is a container (those inside strings count too, which only makes
+    the estimate larger).
     """
-    containers = body.count(b"{") + body.count(b"[")
-    values = body.count(b",") + containers + 1
+    counted = body.translate(None, NOT_COUNTED)  # one pass in C, then counts over far fewer bytes
+    containers = counted.count(b"{") + counted.count(b"[")
+    values = counted.count(b",") + containers + 1
     return len(body) * text_bytes_per_byte(body) + VALUE_BYTES * values + \
-        CONTAINER_BYTES * containers
+        KEY_BYTES * counted.count(b":") + CONTAINER_BYTES * containers
 
 
 def text_bytes_per_byte(body):
