@@ -229,7 +229,9 @@ def get_text(table, url):
 
     For documents that may be other than JSON (an OpenAPI document in YAML):
     the same rules as get_answer's (statuses, redirects refused, secrets
-    masked, at most ``max_response_bytes``), then UTF-8 text, not parsed.
+    masked, at most ``max_response_bytes``, and the same parsed-size check
+    before the caller parses it as JSON), then UTF-8 text, not parsed. A
+    document too large either way is a TooLarge.
     """
     counters = stats.counters(table.stats_name)
     return with_retries(lambda: get_once(table, url, counters, decode=decode_text),
@@ -237,9 +239,15 @@ def get_text(table, url):
 
 
 def decode_text(table, url, response, counters, on_read=None):
-    """(the body as text, its size in bytes); FdwError as for read_answer, or when it is not UTF-8."""
+    """(the body as text, parsed_size's estimate of it as JSON); FdwError as for read_answer, or
+    when it is not UTF-8; TooLarge when the estimate is more than max_response_bytes.
+
+    Every document is estimated as JSON, whatever it turns out to be: JSON
+    is tried first on each (YAML gets its own bound where it is read).
+    """
     body = read_answer(table, url, response, counters)
-    return utf8_text(table, url, response, body, "A document must be UTF-8"), len(body)
+    estimate = check_parsed_size(table, url, body)
+    return utf8_text(table, url, response, body, "A document must be UTF-8"), estimate
 
 
 def read_answer(table, url, response, counters):
@@ -301,9 +309,7 @@ def decode_answer(table, url, response, counters, on_read=None):
     if on_read is not None:
         on_read(response.headers)
     status = status_line(response)
-    estimate = parsed_size(body)
-    if estimate > table.max_response_bytes:
-        raise too_large(table, url, "would take about %d bytes once parsed" % estimate)
+    estimate = check_parsed_size(table, url, body)
     text = utf8_text(table, url, response, body, "JSON must be UTF-8")
     body = None  # the text replaces the bytes: only one of them is held while parsing
     try:
@@ -333,6 +339,15 @@ def decode_answer(table, url, response, counters, on_read=None):
                        hint="Check the url and path options: they must name the JSON endpoint.",
                        detail=quoted(table, text[-300:] if cut_short else text[:ERROR_BODY_BYTES])
                        ) from None
+
+
+def check_parsed_size(table, url, body):
+    """parsed_size(``body``), the JSON bytes of the answer to ``url``; TooLarge when it is more
+    than max_response_bytes: parsing is one C call a cancel cannot cut, so it is never started."""
+    estimate = parsed_size(body)
+    if estimate > table.max_response_bytes:
+        raise too_large(table, url, "would take about %d bytes once parsed" % estimate)
+    return estimate
 
 
 class NotText(ValueError):
@@ -468,8 +483,13 @@ def read_error_text(response):
     return b"".join(chunks)[:ERROR_BODY_BYTES].decode("utf-8", errors="replace")
 
 
+class TooLarge(FdwError):
+    """An answer larger than max_response_bytes allows: raw, or (estimated) once parsed."""
+
+
 def too_large(table, url, what):
-    return FdwError("the answer of %s %s, more than max_response_bytes (%d) allows"
+    """The TooLarge for the answer of ``url``, which ``what`` ("sent more than N bytes")."""
+    return TooLarge("the answer of %s %s, more than max_response_bytes (%d) allows"
                     % (show(table, url), what, table.max_response_bytes),
                     hint="Lower page_size so that each page is smaller, "
                          "or raise max_response_bytes.")

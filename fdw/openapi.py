@@ -66,6 +66,16 @@ MAX_RESOLUTIONS = 100_000  # schemas resolved for one document: far more than a 
 # counted as the nodes it stands for: far more than a real API needs, and a bound on the
 # work a document of aliases of aliases ("billion laughs") could make.
 MAX_YAML_NODES = 5_000_000
+# The memory a YAML document takes while PyYAML reads it (its nodes with their marks, and
+# the Python values made from them), per node, alias and end of a collection, beyond its
+# text: measured with tracemalloc (CPython 3.11, PyYAML 6 with libyaml) at 350-440 bytes
+# for scalars, mappings and sequences and 490 for !!binary; a fifth more for the allocator.
+YAML_EVENT_BYTES = 600
+INTERRUPT_EVENTS = 4096  # YAML events counted between two checks for a cancel
+DOCUMENT_HINT = ("Set the openapi option to the service's OpenAPI 3 or Swagger 2.0 document "
+                 "(JSON or YAML).")
+LARGE_DOCUMENT_HINT = ("The document is read whole into memory: raise max_response_bytes (an "
+                       "option of the server, or of IMPORT FOREIGN SCHEMA) to read it.")
 INTERRUPT_EVERY = 256  # schemas resolved between two checks for a cancel
 SQL_WILDCARDS = {"any_run": "%", "any_char": "_", "escape": "\\"}
 CONVENTIONS = {"": "eq", "_gte": "ge", "_gt": "gt", "_lte": "le", "_lt": "lt"}
@@ -109,6 +119,9 @@ def load(location, srv_options):
     if re.match(r"https?://", location, re.IGNORECASE):
         try:
             document = fetch(location, srv_options)
+        except http.TooLarge as error:
+            error.hint = LARGE_DOCUMENT_HINT
+            raise
         except FdwError as error:
             if " answered HTTP 404" in error.message:
                 error.hint = ("No OpenAPI document there: set the openapi option (of the server "
@@ -123,14 +136,14 @@ def load(location, srv_options):
         document = read_file(location, config.max_response_bytes)
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise FdwError("%s is not an OpenAPI document (it has no paths)" % location,
-                       hint="Set the openapi option to the service's OpenAPI 3 or Swagger 2.0 "
-                            "document (JSON or YAML).")
+                       hint=DOCUMENT_HINT)
     return document
 
 
 def fetch(location, srv_options):
     """The document at an http(s) URL, JSON or YAML: the credentials go only to the url option's
-    origin. FdwError when it cannot be fetched or read."""
+    origin. FdwError when it cannot be fetched or read (http.TooLarge when it is larger than
+    max_response_bytes allows, raw or once parsed as JSON)."""
     where = origin(location)
     if where is None or where != origin(srv_options.get("url", "")):
         srv_options = {name: value for name, value in srv_options.items()
@@ -144,13 +157,14 @@ def fetch(location, srv_options):
     config = parse_table(dict(srv_options, url=location, path="", collection_path=""), {})
     text = http.get_text(config, location)
     try:
-        return parse_document(text)
-    except (NotADocument, RecursionError) as error:
-        why = str(error) if isinstance(error, NotADocument) else "it is nested too deeply"
+        return parse_document(text, config.max_response_bytes)
+    except NotADocument as error:
         raise FdwError("the OpenAPI document %s cannot be read: %s"
-                       % (redact(location), http.quoted(config, why)),
-                       hint="Set the openapi option to the service's OpenAPI 3 or Swagger 2.0 "
-                            "document (JSON or YAML).") from None
+                       % (redact(location), http.quoted(config, str(error))),
+                       hint=error.hint) from None
+    except RecursionError:
+        raise FdwError("the OpenAPI document %s cannot be read: it is nested too deeply"
+                       % redact(location), hint=DOCUMENT_HINT) from None
 
 
 def may_read_server_files():
@@ -164,11 +178,12 @@ def may_read_server_files():
 
 
 def read_file(location, limit):
-    """The JSON document in the server file ``location``, at most ``limit`` bytes.
+    """The JSON or YAML document in the server file ``location``: at most ``limit`` bytes, and
+    at most ``limit`` bytes once parsed (http.parsed_size as JSON; YAML as parse_document reads it).
 
     One FdwError, the same for every refusal or failure (not allowed, no such
-    file, not a regular file, unreadable, too large, not JSON): it shows the
-    path as given and nothing about the file.
+    file, not a regular file, unreadable, too large, not a document): it
+    shows the path as given and nothing about the file.
     """
     refused = FdwError("cannot read the OpenAPI document %s" % location,
                        hint="A file is read only for superusers and members of "
@@ -192,9 +207,9 @@ def read_file(location, limit):
             if not chunk:
                 break
             data += chunk
-        if len(data) > limit:
+        if len(data) > limit or http.parsed_size(data) > limit:
             raise refused
-        return parse_document(data.decode("utf-8"))
+        return parse_document(data.decode("utf-8"), limit)
     except (OSError, ValueError, RecursionError):
         raise refused from None
     finally:
@@ -202,16 +217,22 @@ def read_file(location, limit):
 
 
 class NotADocument(ValueError):
-    """A text that is neither JSON nor YAML a document may be; the message says why."""
+    """A text that is no document this module reads; the message says why, ``hint`` what to do."""
+
+    def __init__(self, message, hint=DOCUMENT_HINT):
+        super().__init__(message)
+        self.hint = hint
 
 
-def parse_document(text):
-    """A JSON or YAML document (a str); NotADocument (or RecursionError) when it is neither.
+def parse_document(text, budget):
+    """A JSON or YAML document (a str); NotADocument (or RecursionError) when it is neither, or
+    when reading it as YAML would take more than ``budget`` bytes.
 
-    YAML is read by PyYAML's safe loader (no tags that build objects; libyaml
-    when PyYAML has it), and only when the text is not JSON, so that a JSON
-    document never imports it. Its aliases (``*name``) may not make the
-    document recursive nor larger than MAX_YAML_NODES nodes.
+    The caller has checked that it takes at most ``budget`` bytes once parsed
+    as JSON (http.parsed_size). YAML is read by PyYAML's safe loader (no tags
+    that build objects; libyaml's when PyYAML has it), and only when the text
+    is not JSON, so that a JSON document never imports it; check_yaml bounds
+    it before a node is built.
     """
     try:
         return json.loads(text)
@@ -219,58 +240,69 @@ def parse_document(text):
         pass
     import yaml  # here: JSON documents, and queries, never need it
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=yaml_loader())
+        check_yaml(text, budget, loader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as error:
         raise NotADocument("it is neither JSON nor YAML (%s)" % " ".join(str(error).split())
                            ) from None
 
 
-def yaml_loader():
-    """PyYAML's safe loader (libyaml's when there), checking each document's size (expanded)."""
+def check_yaml(text, budget, loader):
+    """NotADocument when reading the YAML ``text`` (with PyYAML's ``loader``) would take more
+    than ``budget`` bytes, when its aliases expand it past MAX_YAML_NODES nodes, or when an
+    alias is inside its own anchor (a recursive document); yaml.YAMLError when it is no YAML.
+
+    One pass over the parser's events, which builds no node: each node, alias
+    and end of a collection counts YAML_EVENT_BYTES, and the text three times
+    (the parser's UTF-8 copy of it, and the strings read from that). Each
+    alias counts as the nodes it stands for towards MAX_YAML_NODES. The pass
+    stops at the first bound passed; a pending cancel ends it (interrupts.check).
+    """
     import yaml
 
-    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        def get_single_node(self):
-            node = super().get_single_node()
-            if node is not None:
-                check_expansion(node, MAX_YAML_NODES)
-            return node
-
-    return Loader
-
-
-def check_expansion(root, limit):
-    """NotADocument when the YAML node ``root`` has a cycle (an alias inside its own anchor), or
-    more than ``limit`` nodes with each alias counted as the nodes it stands for.
-
-    Counted once per node (aliases share them), without recursion.
-    """
-    sizes = {}  # id(node) -> its nodes, expanded
-    open_nodes = set()  # ids of the nodes whose children are being counted
-    stack = [(root, False)]
-    while stack:
-        node, counted = stack.pop()
-        key = id(node)
-        if counted:
-            open_nodes.discard(key)
-            sizes[key] = 1 + sum(sizes[id(child)] for child in yaml_children(node))
-            if sizes[key] > limit:
-                raise NotADocument("its YAML aliases expand it to more than %d nodes" % limit)
-        elif key not in sizes:
-            if key in open_nodes:
+    most = (budget - 3 * sys.getsizeof(text)) // YAML_EVENT_BYTES  # events the budget allows
+    events = nodes = aliases = 0
+    anchored = {}  # anchor -> the nodes its node stands for
+    open_anchors = set()  # anchors of the collections being read
+    stack = [[None, 0]]  # per open collection (the stream's at the bottom): anchor, nodes so far
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent,
+                              yaml.DocumentStartEvent, yaml.DocumentEndEvent)):
+            continue
+        events += 1
+        if events > most:
+            raise NotADocument("its YAML would take more than max_response_bytes (%d) once read: "
+                               "about %d bytes for its text and %d for its first %d nodes"
+                               % (budget, 3 * sys.getsizeof(text), events * YAML_EVENT_BYTES,
+                                  nodes), hint=LARGE_DOCUMENT_HINT)
+        if events % INTERRUPT_EVENTS == 0:
+            interrupts.check()
+        if isinstance(event, yaml.CollectionStartEvent):
+            nodes += 1
+            stack.append([event.anchor, 1])
+            open_anchors.add(event.anchor)
+            continue
+        if isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()
+            open_anchors.discard(anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            nodes += 1
+            aliases += 1
+            if event.anchor in open_anchors:
                 raise NotADocument("a YAML alias makes it recursive")
-            open_nodes.add(key)
-            stack.append((node, True))
-            stack.extend((child, False) for child in yaml_children(node))
-
-
-def yaml_children(node):
-    """The nodes a YAML node holds: a sequence's items, a mapping's keys and values."""
-    if isinstance(node.value, str):  # a scalar
-        return []
-    return [part for item in node.value
-            for part in (item if isinstance(item, tuple) else (item,))]
+            anchor, size = None, anchored.get(event.anchor, 1)
+        else:  # a scalar
+            nodes += 1
+            anchor, size = event.anchor, 1
+        if anchor is not None:
+            anchored[anchor] = size
+        stack[-1][1] += size
+        if stack[-1][1] > MAX_YAML_NODES:
+            raise NotADocument("its YAML aliases expand it to more than %d nodes" % MAX_YAML_NODES
+                               if aliases else
+                               "its YAML has more than %d nodes" % MAX_YAML_NODES)
 
 
 def skipped(path, reason):
