@@ -43,6 +43,7 @@ with ``WHERE id = ...`` asks for the one record. Other paths with
 placeholders are skipped. The IMPORT's options other than ``openapi`` are
 table options given to every table.
 """
+import datetime
 import json
 import logging
 import os
@@ -306,21 +307,44 @@ def check_yaml(text, budget, loader):
 
 
 def skipped(path, reason):
-    """A NOTICE that the GET endpoint ``path`` becomes no table, and why."""
-    log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s skipped: %s" % (path, reason), logging.INFO)
+    """A NOTICE that the GET endpoint ``path`` becomes no table, and why (a path that is no
+    string, as YAML may make it, shown as JSON: ``GET null``)."""
+    shown = path if isinstance(path, str) else json.dumps(path, default=str)
+    log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s skipped: %s" % (shown, reason), logging.INFO)
+
+
+# What a part of a document of the wrong kind raises where it is read (a list where an object
+# belongs has no .get, a number no .split): its endpoint is skipped, with the reason.
+MALFORMED = (AttributeError, TypeError, ValueError, KeyError)
 
 
 def table_definitions(document, extra=None):
     """A TableDefinition per GET collection endpoint of ``document``, by name.
 
-    Every GET endpoint that becomes no table is named in a NOTICE with the reason.
+    Every GET endpoint that becomes no table is named in a NOTICE with the
+    reason, those with a path that is not a string and those with a part of
+    the wrong kind (a list where OpenAPI has an object: YAML makes any kind)
+    included.
     """
     spec = Spec(document)
-    tables = {}
+    endpoints = []  # (path, operation) of each GET
     for path, item in document["paths"].items():
         operation = item.get("get") if isinstance(item, dict) else None
-        if isinstance(operation, dict) and not placeholders(path):
-            table = spec.table(path, operation)
+        if operation is None:
+            continue
+        if not isinstance(path, str):
+            skipped(path, "its path is %s, not a string" % kind(path))
+        elif not isinstance(operation, dict):
+            skipped(path, "its operation is %s, not an object" % kind(operation))
+        else:
+            endpoints.append((path, operation))
+    tables = {}
+    for path, operation in endpoints:
+        if not placeholders(path):
+            try:
+                table = spec.table(path, operation)
+            except MALFORMED as error:
+                table = malformed(error)
             if isinstance(table, str):
                 skipped(path, table)
             elif table is None:
@@ -329,15 +353,46 @@ def table_definitions(document, extra=None):
                 skipped(path, "its table name %s is taken" % table.table_name)
             else:
                 tables[table.table_name] = table
-    for path, item in document["paths"].items():
-        operation = item.get("get") if isinstance(item, dict) else None
-        if isinstance(operation, dict) and placeholders(path) \
-                and not spec.single_path(tables, path, operation):
-            skipped(path, "a path with {placeholders} other than the record key of a listed "
-                          "collection")
+    for path, operation in endpoints:
+        if placeholders(path):
+            try:
+                found = spec.single_path(tables, path, operation)
+            except MALFORMED as error:
+                skipped(path, malformed(error))
+                continue
+            if not found:
+                skipped(path, "a path with {placeholders} other than the record key of a "
+                              "listed collection")
     for table in tables.values():
         table.options.update(extra or {})
     return [tables[name] for name in sorted(tables)]
+
+
+def malformed(error):
+    """The reason an endpoint is skipped when reading it raised ``error`` (one of MALFORMED)."""
+    return "a part of its description is not of the kind OpenAPI gives it (%s: %s)" % (
+        type(error).__name__, error)
+
+
+def kind(value):
+    """What a document's value is, in JSON's words: ``a number (1)``, ``null``, ``an array``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean (%s)" % ("true" if value else "false")
+    if isinstance(value, (int, float)):
+        return "a number (%s)" % value
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bytes):
+        return "binary data (!!binary)"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return "a date (%s)" % value.isoformat()
+    return "a %s" % type(value).__name__  # a set (!!set)
 
 
 def table_name(path):
@@ -453,8 +508,12 @@ class Spec:
         return result
 
     def answer_schema(self, operation):
-        """(the schema of the 200 answer's JSON body, the answer object); Swagger 2.0 too."""
-        responses = operation.get("responses") or {}
+        """(the schema of the 200 answer's JSON body, the answer object); Swagger 2.0 too.
+
+        The status codes are read as strings: YAML reads an unquoted ``200:`` as a number.
+        """
+        responses = {str(code): answer
+                     for code, answer in (operation.get("responses") or {}).items()}
         answer = self.resolve(responses.get("200") or responses.get("2XX") or {})
         if "schema" in answer:  # Swagger 2.0: the schema is on the response itself
             return self.resolve(answer["schema"]), answer
@@ -491,6 +550,9 @@ class Spec:
         """The TableDefinition of one GET operation; None when it lists no records, or the reason
         it becomes no table."""
         name = table_name(path)
+        responses = operation.get("responses")
+        if responses is not None and not isinstance(responses, dict):
+            return "its responses are %s, not an object" % kind(responses)
         schema, answer = self.answer_schema(operation)
         paging = operation.get("x-pagination") or guess_paging(self, operation, schema, answer)
         records_path = paging.get("records")
@@ -522,7 +584,11 @@ class Spec:
             options["fields_param"] = ""
         options = {option: value for option, value in options.items()
                    if option in ALWAYS_SET or value != TABLE_OPTIONS[option].default}
-        return TableDefinition(name, columns=builder.columns(), options=options)
+        columns = builder.columns()
+        wrong = next(not_strings(columns, options), None)
+        if wrong is not None:
+            return "%s %s is %s, not a string" % (wrong[0], wrong[1], kind(wrong[2]))
+        return TableDefinition(name, columns=columns, options=options)
 
     def single_path(self, tables, path, operation):
         """Make ``/things/{id}`` the path of the ``things`` table, when it names one record."""
@@ -540,6 +606,20 @@ class Spec:
             return False
         table.options.update(path="%s/{%s}" % (parent, column), collection_path=parent)
         return True
+
+
+def not_strings(columns, options):
+    """(whose, which, value) of each column name and option value that is not a string (a
+    document's number or list, where a table needs text)."""
+    for column in columns:
+        if not isinstance(column.column_name, str):
+            yield "a property's", "name", column.column_name
+        for option, value in column.options.items():
+            if not isinstance(value, str):
+                yield "its column %s's" % column.column_name, option, value
+    for option, value in options.items():
+        if not isinstance(value, str):
+            yield "its table's", option, value
 
 
 def guess_paging(spec, operation, schema, answer):

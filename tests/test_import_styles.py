@@ -152,3 +152,106 @@ def test_one_of_records_and_a_cursor_without_a_place(caplog):
     assert tables["mixed"][1]["missing_fields"] == "null"
     assert any("GET /cursored skipped: it pages by cursor" in record.getMessage()
                for record in caplog.records)
+
+
+# --- YAML's other kinds (the review's finding 7) -------------------------------------------------
+
+ODD_YAML = b"""openapi: 3.0.3
+paths:
+  1:
+    get: {responses: {200: {description: ok}}}
+  ~:
+    get: {responses: {200: {description: ok}}}
+  /binary:
+    get:
+      responses: !!binary aGVsbG8=
+  /listed:
+    get: [1, 2]
+  /numbered:
+    get:
+      parameters: 5
+      responses: {200: {description: ok}}
+  /named:
+    get:
+      responses:
+        200:
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {type: object, properties: {1: {type: integer}}}
+  /things:
+    get:
+      parameters:
+        - {name: limit, in: query}
+        - {name: offset, in: query}
+      responses:
+        200:
+          description: unquoted, YAML reads it as the number 200
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items:
+                    type: array
+                    items:
+                      type: object
+                      required: [id]
+                      properties: {id: {type: integer}, name: {type: string}}
+                  total: {type: integer}
+"""
+ODD_NOTICES = [  # the paths and operations first, then what is read in each operation
+    "GET 1 skipped: its path is a number (1), not a string",
+    "GET null skipped: its path is null, not a string",
+    "GET /listed skipped: its operation is an array, not an object",
+    "GET /binary skipped: its responses are binary data (!!binary), not an object",
+    "GET /numbered skipped: a part of its description is not of the kind OpenAPI gives it "
+    "(TypeError: 'int' object is not iterable)",
+    "GET /named skipped: a property's name is a number (1), not a string",
+]
+
+
+def test_yaml_of_other_kinds_is_skipped_with_the_reason(caplog):
+    """Finding 7: ``1:`` and ``~:`` paths, ``!!binary`` responses were "Error in python:
+    TypeError" or AttributeError; an unquoted ``200:`` was a number, and the endpoint was
+    skipped as one without records."""
+    caplog.set_level("INFO", logger="restcorn")
+    tables = described(table_definitions(yaml.safe_load(ODD_YAML)))
+    assert sorted(tables) == ["things"]
+    assert tables["things"][1]["records_path"] == "items"
+    notices = [record.getMessage() for record in caplog.records]
+    assert ["IMPORT FOREIGN SCHEMA: " + notice for notice in ODD_NOTICES] == notices
+
+
+class OddDocuments(StubHandler):
+    """/openapi.yaml: ODD_YAML; /things: two records; anything else: 404."""
+
+    def do_GET(self):
+        path = self.path.split("?")[0]
+        if path == "/openapi.yaml":
+            self.send_body(200, ODD_YAML, content_type="application/yaml")
+        elif path == "/things":
+            self.send_body(200, json.dumps({"items": [{"id": 1, "name": "a"},
+                                                      {"id": 2, "name": "b"}],
+                                            "total": 2}).encode())
+        else:
+            self.send_body(404, b'{"error": "not found"}')
+
+
+def test_yaml_of_other_kinds_through_postgresql(db):
+    with serve(OddDocuments) as url:
+        db.execute("DROP SERVER IF EXISTS odd_srv CASCADE")
+        db.execute("DROP SCHEMA IF EXISTS odd CASCADE")
+        db.execute("CREATE SCHEMA odd")
+        db.execute("CREATE SERVER odd_srv FOREIGN DATA WRAPPER restcorn OPTIONS "
+                   "(wrapper 'fdw.RestFDW', url '%s', openapi '%s/openapi.yaml')" % (url, url))
+        try:
+            db.take_notices()
+            db.execute("IMPORT FOREIGN SCHEMA x FROM SERVER odd_srv INTO odd")
+            assert db.take_notices("IMPORT FOREIGN SCHEMA: ") == [
+                "IMPORT FOREIGN SCHEMA: " + notice for notice in ODD_NOTICES]
+            assert db.rows("SELECT id, name FROM odd.things ORDER BY id") == [(1, "a"), (2, "b")]
+        finally:
+            db.execute("DROP SERVER odd_srv CASCADE")
+            db.execute("DROP SCHEMA odd CASCADE")
