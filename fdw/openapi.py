@@ -14,6 +14,12 @@ as COPY FROM a file asks), only when it is a regular file, at most
 or unreadable file gives one and the same error, so an ERROR never tells
 whether a path exists.
 
+How large: a document is read whole, so ``max_response_bytes`` bounds it
+twice, as it bounds an answer: its bytes, and the memory it takes once read,
+estimated before anything is built (http.parsed_size as JSON; for YAML a
+count of the parser's events, check_yaml). YAML aliases may not make it
+recursive nor expand it past MAX_YAML_NODES nodes.
+
 For each GET path without ``{placeholders}`` whose answer holds a list of
 objects, a table named after the path's segments (``/v1/books`` ->
 ``v1_books``):

@@ -38,6 +38,8 @@ DOCUMENTS = {
     "/block.yaml": b"paths: {}\nx:\n" + b"- a\n" * (int(5.7 * MB) // 4),
     # 150,000 nodes: more than the default budget allows, fewer than 200 MB's
     "/block150k.yaml": b"paths: {}\nx:\n" + b"- a\n" * 150_000,
+    # 3,000,000 nodes: counted for seconds (see test_a_cancel_ends_the_count)
+    "/block3m.yaml": b"paths: {}\nx:\n" + b"- a\n" * 3_000_000,
     # 22 MB of JSON numbers: 325 MB once parsed
     "/numbers.json": b'{"paths": {}, "x": [' + b",".join([b"1.5"] * (22 * MB // 4)) + b"]}",
 }
@@ -217,3 +219,27 @@ def test_a_large_document_leaves_the_backends_memory_alone(db, stub, path):
     finally:
         db.execute("DROP SERVER large_doc CASCADE")
         db.execute("DROP SCHEMA large_doc CASCADE")
+
+
+def test_a_cancel_ends_the_count(db, stub, cancel_soon):
+    """Counting a large YAML document's events takes seconds when max_response_bytes is
+    raised: a cancel ends it (under both hosts). The budget here is just short of what the
+    document needs, so that without the cancel the count ends in the too-large ERROR."""
+    text = DOCUMENTS["/block3m.yaml"]
+    events = 3_000_000 + 8  # the mappings, their keys and ends, the sequence, its scalars
+    budget = 3 * (49 + len(text)) + (events - 1000) * openapi.YAML_EVENT_BYTES
+    db.execute("DROP SERVER IF EXISTS cancel_doc CASCADE")
+    db.execute("DROP SCHEMA IF EXISTS cancel_doc CASCADE")
+    db.execute("CREATE SCHEMA cancel_doc")
+    db.execute("CREATE SERVER cancel_doc FOREIGN DATA WRAPPER restcorn OPTIONS "
+               "(wrapper 'fdw.RestFDW', url '%s')" % stub)
+    try:
+        with cancel_soon(db), pytest.raises(psycopg.errors.QueryCanceled, match="user request"):
+            db.execute("IMPORT FOREIGN SCHEMA x FROM SERVER cancel_doc INTO cancel_doc OPTIONS "
+                       "(openapi '%s/block3m.yaml', max_response_bytes '%d')" % (stub, budget))
+        with pytest.raises(psycopg.Error, match="its YAML would take more than"):
+            db.execute("IMPORT FOREIGN SCHEMA x FROM SERVER cancel_doc INTO cancel_doc OPTIONS "
+                       "(openapi '%s/block3m.yaml', max_response_bytes '%d')" % (stub, budget))
+    finally:
+        db.execute("DROP SERVER cancel_doc CASCADE")
+        db.execute("DROP SCHEMA cancel_doc CASCADE")
