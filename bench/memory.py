@@ -4,7 +4,7 @@ A small HTTP server in this process serves the answer: records of about one
 kilobyte of text each, so that the parsed form is about the size of the
 text (records of a few bytes take many times their size once parsed, and
 max_response_bytes refuses them before they are built). The foreign table
-raises max_response_bytes to twice the answer, so the whole answer is read,
+raises max_response_bytes to three times the answer, so the whole answer is read,
 decoded, parsed and returned. The peak is the backend's VmHWM above that of
 a fresh backend that read a small answer through the same wrapper.
 """
@@ -63,7 +63,7 @@ def big_answer(env, size=64 * MIB):
         for name in ("big", "small"):
             conn.execute("CREATE FOREIGN TABLE %s_answer (id int, text text) SERVER big_answer_srv "
                          "OPTIONS (path '/%s', pagination 'none', fields_param '', "
-                         "max_response_bytes '%d')" % (name, name, 2 * size))
+                         "max_response_bytes '%d')" % (name, name, 3 * size))
         with env.connect() as fresh:
             rows = measure.run(fresh, SQL.format(table="big_answer"))[1]
             peak = measure.peak_rss_mb(fresh)
