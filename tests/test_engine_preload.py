@@ -161,3 +161,37 @@ def test_engine_calls_at_server_start_are_python_errors(postgresql):
     finally:
         pg.stop()
         shutil.rmtree(folder)
+
+
+def test_a_python_that_cannot_start_is_a_warning(postgresql):
+    """Python ends the process it cannot start in: tried in a child first."""
+    pg = preloaded_cluster(postgresql)
+    pg.env = dict(pg.env, PYTHONHOME="/nonexistent")
+    try:
+        pg.start()
+        with psycopg.connect(pg.dsn(), autocommit=True) as c:
+            assert c.execute("SELECT 1").fetchone() == (1,)
+        assert "restcorn.preload: Python could not start" in pg.log()
+    finally:
+        pg.stop()
+
+
+def test_an_import_that_blocks_is_given_up_on(postgresql):
+    folder = tempfile.mkdtemp()
+    os.chmod(folder, 0o755)
+    with open(os.path.join(folder, "blocks_at_import.py"), "w") as module:
+        module.write("import time\ntime.sleep(600)\n")
+    os.chmod(os.path.join(folder, "blocks_at_import.py"), 0o644)
+    pg = Cluster(settings={"shared_preload_libraries": "'restcorn'", "restcorn.preload": "on",
+                           "restcorn.preload_timeout": "2",
+                           "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
+                           "restcorn.wrappers": "'blocks_at_import.*, fdw.RestFDW'"},
+                 env={"PYTHONPATH": folder}, bindir=postgresql["bindir"])
+    try:
+        pg.start()
+        with psycopg.connect(pg.dsn(), autocommit=True) as c:
+            assert c.execute("SELECT 1").fetchone() == (1,)
+        assert "took more than 2 s; not preloading" in pg.log()
+    finally:
+        pg.stop()
+        shutil.rmtree(folder)

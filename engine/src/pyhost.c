@@ -9,6 +9,7 @@
 #include "access/reloptions.h"
 #include <pthread.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "access/xact.h"
@@ -24,6 +25,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/varlena.h"
+#include "storage/ipc.h"
 #include "fmgr.h"
 #include "port.h"
 #include "utils/guc.h"
@@ -55,6 +57,7 @@ bool		rc_multicorn2_behaviour = false;
  * first query.
  */
 static bool rc_preload = false;
+static int	rc_preload_timeout = 30;	/* restcorn.preload_timeout, seconds */
 
 static bool python_ready = false;	/* this backend's part is done */
 static pid_t python_started_in = 0; /* the process that started the interpreter */
@@ -122,6 +125,12 @@ _PG_init(void)
 								 "inherits the imported modules instead of importing them at its "
 								 "first query.",
 								 &rc_preload, false, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("restcorn.preload_timeout",
+								"Longest wait for Python and the wrappers' imports at server start.",
+								"Past it the server starts without preloading.",
+								&rc_preload_timeout, 30, 1, 3600, PGC_POSTMASTER, GUC_UNIT_S,
+								NULL, NULL, NULL);
 	MarkGUCPrefixReserved("restcorn");
 	if (process_shared_preload_libraries_in_progress && rc_preload)
 		rc_python_preload();
@@ -370,29 +379,133 @@ rc_python_after_fork(void)
 }
 
 /*
- * restcorn.preload, in the postmaster: the interpreter, the venv, and the
- * module of each restcorn.wrappers entry. A module that fails to import is
- * a WARNING (the first query that needs it imports it again, and fails
- * with the reason); the server starts anyway.
+ * The module of each restcorn.wrappers entry (module.Class or module.*);
+ * when quiet is false, a module that fails to import is a WARNING.
  */
 static void
-rc_python_preload(void)
+rc_import_wrapper_modules(bool quiet)
 {
 	char	   *list = pstrdup(rc_wrappers ? rc_wrappers : "");
 	List	   *entries = NIL;
 	ListCell   *lc;
 
+	if (!SplitGUCList(list, ',', &entries))
+		return;
+	foreach(lc, entries)
+	{
+		char	   *module = pstrdup((const char *) lfirst(lc));
+		char	   *dot = strrchr(module, '.');
+		PyObject   *imported;
+		PyObject   *type,
+				   *value,
+				   *tb,
+				   *text;
+
+		if (dot == NULL || dot == module)
+			continue;
+		*dot = '\0';			/* module.Class or module.* -> module */
+		if (!quiet)
+			ereport(LOG, (errmsg("restcorn.preload: importing \"%s\"", module)));
+		imported = PyImport_ImportModule(module);
+		if (imported != NULL)
+		{
+			Py_DECREF(imported);
+			continue;
+		}
+		PyErr_Fetch(&type, &value, &tb);
+		text = value ? PyObject_Str(value) : NULL;
+		if (!quiet)
+			ereport(WARNING,
+					(errmsg("restcorn.preload: could not import module \"%s\": %s", module,
+							text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : "?")));
+		Py_XDECREF(text);
+		Py_XDECREF(type);
+		Py_XDECREF(value);
+		Py_XDECREF(tb);
+		PyErr_Clear();
+	}
+}
+
+/*
+ * Whether starting Python and importing the wrappers' modules ends, and in
+ * time: tried first in a child process, because Python ends the process
+ * when it cannot start (a wrong PYTHONHOME), and an import may block; the
+ * postmaster, whose signals are blocked while it loads libraries, could
+ * then neither start nor be stopped.
+ */
+static bool
+rc_preload_trial(void)
+{
+	pid_t		child = fork();
+	int			status = 0;
+	long		waited_ms = 0;
+
+	if (child < 0)
+		return false;
+	if (child == 0)
+	{
+		/* none of the postmaster's exit callbacks (its lock file's removal) runs here */
+		on_exit_reset();
+		PG_TRY();
+		{
+			rc_python_start();
+			rc_python_add_venv();
+			rc_import_wrapper_modules(true);
+		}
+		PG_CATCH();
+		{
+			/* an error the postmaster meets again, and reports */
+		}
+		PG_END_TRY();
+		_exit(0);
+	}
+	while (waitpid(child, &status, WNOHANG) == 0)
+	{
+		if (waited_ms >= (long) rc_preload_timeout * 1000)
+		{
+			kill(child, SIGKILL);
+			(void) waitpid(child, &status, 0);
+			ereport(WARNING,
+					(errmsg("restcorn.preload: starting Python and importing the wrappers took "
+							"more than %d s; not preloading", rc_preload_timeout),
+					 errhint("A module imported at server start must not block.")));
+			return false;
+		}
+		pg_usleep(10000L);
+		waited_ms += 10;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	ereport(WARNING,
+			(errmsg("restcorn.preload: Python could not start (%s %d); not preloading",
+					WIFEXITED(status) ? "exit status" : "signal",
+					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)),
+			 errhint("Its own message is above. Queries start Python themselves meanwhile.")));
+	return false;
+}
+
+/*
+ * restcorn.preload, in the postmaster: the interpreter, the venv, and the
+ * module of each restcorn.wrappers entry. A failure is a WARNING and the
+ * server starts anyway: each backend then starts Python at its first query,
+ * and an error says why. Objects made here are frozen (gc.freeze): the
+ * collector then leaves them alone, so forked backends keep sharing them.
+ */
+static void
+rc_python_preload(void)
+{
 	MemoryContext context = CurrentMemoryContext;
 	bool		started = false;
 
 	rc_register_plpy();
+	if (!rc_preload_trial())
+		return;
 	if (pthread_atfork(NULL, NULL, rc_python_after_fork) != 0)
 	{
 		ereport(WARNING,
 				(errmsg("restcorn.preload: could not register a fork handler; not preloading")));
 		return;
 	}
-	/* a failure is a WARNING: backends start Python themselves, and fail with the reason */
 	PG_TRY();
 	{
 		rc_python_start();
@@ -413,39 +526,11 @@ rc_python_preload(void)
 		FreeErrorData(error);
 	}
 	PG_END_TRY();
-	if (!started || !SplitGUCList(list, ',', &entries))
+	if (!started)
 		return;
-	foreach(lc, entries)
-	{
-		char	   *module = pstrdup((const char *) lfirst(lc));
-		char	   *dot = strrchr(module, '.');
-		PyObject   *imported;
-
-		if (dot == NULL || dot == module)
-			continue;
-		*dot = '\0';			/* module.Class or module.* -> module */
-		imported = PyImport_ImportModule(module);
-		if (imported == NULL)
-		{
-			PyObject   *type,
-					   *value,
-					   *tb,
-					   *text;
-
-			PyErr_Fetch(&type, &value, &tb);
-			text = value ? PyObject_Str(value) : NULL;
-			ereport(WARNING,
-					(errmsg("restcorn.preload: could not import module \"%s\": %s", module,
-							text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : "?")));
-			Py_XDECREF(text);
-			Py_XDECREF(type);
-			Py_XDECREF(value);
-			Py_XDECREF(tb);
-			PyErr_Clear();
-			continue;
-		}
-		Py_DECREF(imported);
-	}
+	rc_import_wrapper_modules(false);
+	if (PyRun_SimpleString("import gc; gc.freeze()") != 0)
+		PyErr_Clear();
 }
 
 /*
