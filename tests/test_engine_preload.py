@@ -171,27 +171,32 @@ def test_a_python_that_cannot_start_is_a_warning(postgresql):
         pg.start()
         with psycopg.connect(pg.dsn(), autocommit=True) as c:
             assert c.execute("SELECT 1").fetchone() == (1,)
-        assert "restcorn.preload: Python could not start" in pg.log()
+        assert "importing the wrappers ended the process" in pg.log()
     finally:
         pg.stop()
 
 
-def test_an_import_that_blocks_is_given_up_on(postgresql):
+@pytest.mark.parametrize("source, logged", [
+    ("import time\ntime.sleep(600)\n", "took more than 2 s; not preloading"),
+    ("import os\nos._exit(0)\n", "ended the process (exit status 0); not preloading"),
+    ("import ctypes\nctypes.CDLL(None).exit(0)\n", "ended the process (exit status 0)"),
+])
+def test_an_import_that_blocks_or_ends_the_process_is_given_up_on(postgresql, source, logged):
     folder = tempfile.mkdtemp()
     os.chmod(folder, 0o755)
-    with open(os.path.join(folder, "blocks_at_import.py"), "w") as module:
-        module.write("import time\ntime.sleep(600)\n")
-    os.chmod(os.path.join(folder, "blocks_at_import.py"), 0o644)
+    with open(os.path.join(folder, "bad_at_import.py"), "w") as module:
+        module.write(source)
+    os.chmod(os.path.join(folder, "bad_at_import.py"), 0o644)
     pg = Cluster(settings={"shared_preload_libraries": "'restcorn'", "restcorn.preload": "on",
                            "restcorn.preload_timeout": "2",
                            "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
-                           "restcorn.wrappers": "'blocks_at_import.*, fdw.RestFDW'"},
+                           "restcorn.wrappers": "'bad_at_import.*, fdw.RestFDW'"},
                  env={"PYTHONPATH": folder}, bindir=postgresql["bindir"])
     try:
         pg.start()
         with psycopg.connect(pg.dsn(), autocommit=True) as c:
             assert c.execute("SELECT 1").fetchone() == (1,)
-        assert "took more than 2 s; not preloading" in pg.log()
+        assert logged in pg.log()
     finally:
         pg.stop()
         shutil.rmtree(folder)

@@ -9,6 +9,9 @@
 #include "access/reloptions.h"
 #include <pthread.h>
 #include <signal.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -389,6 +392,8 @@ rc_import_wrapper_modules(bool quiet)
 	List	   *entries = NIL;
 	ListCell   *lc;
 
+	List	   *seen = NIL;
+
 	if (!SplitGUCList(list, ',', &entries))
 		return;
 	foreach(lc, entries)
@@ -404,6 +409,9 @@ rc_import_wrapper_modules(bool quiet)
 		if (dot == NULL || dot == module)
 			continue;
 		*dot = '\0';			/* module.Class or module.* -> module */
+		if (list_member(seen, makeString(module)))
+			continue;
+		seen = lappend(seen, makeString(module));
 		if (!quiet)
 			ereport(LOG, (errmsg("restcorn.preload: importing \"%s\"", module)));
 		imported = PyImport_ImportModule(module);
@@ -416,7 +424,8 @@ rc_import_wrapper_modules(bool quiet)
 		text = value ? PyObject_Str(value) : NULL;
 		if (!quiet)
 			ereport(WARNING,
-					(errmsg("restcorn.preload: could not import module \"%s\": %s", module,
+					(errmsg("restcorn.preload: could not import module \"%s\": %s: %s", module,
+							type ? ((PyTypeObject *) type)->tp_name : "?",
 							text && PyUnicode_Check(text) ? PyUnicode_AsUTF8(text) : "?")));
 		Py_XDECREF(text);
 		Py_XDECREF(type);
@@ -436,16 +445,37 @@ rc_import_wrapper_modules(bool quiet)
 static bool
 rc_preload_trial(void)
 {
-	pid_t		child = fork();
+	int			done[2];
+	pid_t		child;
 	int			status = 0;
 	long		waited_ms = 0;
+	char		byte = 0;
+	bool		finished;
 
-	if (child < 0)
+	if (pipe(done) != 0)
 		return false;
+	child = fork();
+	if (child < 0)
+	{
+		close(done[0]);
+		close(done[1]);
+		return false;
+	}
 	if (child == 0)
 	{
-		/* none of the postmaster's exit callbacks (its lock file's removal) runs here */
+		/*
+		 * None of the postmaster's exit callbacks (its lock file's removal)
+		 * runs here; the child and what it starts are one process group, and
+		 * the child ends with the postmaster.
+		 */
 		on_exit_reset();
+		close(done[0]);
+		(void) setpgid(0, 0);
+#ifdef PR_SET_PDEATHSIG
+		(void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+		if (getppid() != PostmasterPid)
+			_exit(1);
 		PG_TRY();
 		{
 			rc_python_start();
@@ -457,14 +487,20 @@ rc_preload_trial(void)
 			/* an error the postmaster meets again, and reports */
 		}
 		PG_END_TRY();
+		/* the one sign of success: an import that ends the process never gets here */
+		if (write(done[1], "y", 1) != 1)
+			_exit(1);
 		_exit(0);
 	}
+	close(done[1]);
 	while (waitpid(child, &status, WNOHANG) == 0)
 	{
 		if (waited_ms >= (long) rc_preload_timeout * 1000)
 		{
+			kill(-child, SIGKILL);
 			kill(child, SIGKILL);
 			(void) waitpid(child, &status, 0);
+			close(done[0]);
 			ereport(WARNING,
 					(errmsg("restcorn.preload: starting Python and importing the wrappers took "
 							"more than %d s; not preloading", rc_preload_timeout),
@@ -474,13 +510,22 @@ rc_preload_trial(void)
 		pg_usleep(10000L);
 		waited_ms += 10;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	kill(-child, SIGKILL);		/* anything the imports left running */
+	finished = read(done[0], &byte, 1) == 1 && byte == 'y';
+	close(done[0]);
+	if (finished && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return true;
-	ereport(WARNING,
-			(errmsg("restcorn.preload: Python could not start (%s %d); not preloading",
-					WIFEXITED(status) ? "exit status" : "signal",
-					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)),
-			 errhint("Its own message is above. Queries start Python themselves meanwhile.")));
+	if (WIFEXITED(status))
+		ereport(WARNING,
+				(errmsg("restcorn.preload: starting Python or importing the wrappers ended the "
+						"process (exit status %d); not preloading", WEXITSTATUS(status)),
+				 errhint("A message of Python's or of the module may be above. Queries start "
+						 "Python themselves meanwhile.")));
+	else
+		ereport(WARNING,
+				(errmsg("restcorn.preload: starting Python or importing the wrappers ended the "
+						"process (signal %d); not preloading", WTERMSIG(status)),
+				 errhint("Queries start Python themselves meanwhile.")));
 	return false;
 }
 
