@@ -82,6 +82,8 @@ rc_join_equalities(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
 	List	   *found = NIL;
 	ListCell   *lc;
 
+	if (baserel->joininfo == NIL && !baserel->has_eclass_joins)
+		return NIL;				/* a scan joined to nothing (every point lookup) */
 	clauses = generate_implied_equalities_for_column(root, baserel, rc_ec_member_is_column,
 													 &attnum, baserel->lateral_referencers);
 	clauses = list_concat(clauses, baserel->joininfo);

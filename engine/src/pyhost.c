@@ -29,8 +29,6 @@
 #include "utils/builtins.h"
 #include "utils/varlena.h"
 #include "storage/ipc.h"
-#include "fmgr.h"
-#include "port.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -119,8 +117,9 @@ _PG_init(void)
 							 "Qual values, collations, LIMIT offers, columns, errors and "
 							 "cancellation as Multicorn2 3.2 gives them.",
 							 &rc_multicorn2_behaviour, false, PGC_USERSET, 0, NULL, NULL, NULL);
-	/* a server setting: defined only where it can be set, at server start */
+	/* server settings: defined only where they can be set, at server start */
 	if (process_shared_preload_libraries_in_progress)
+	{
 		DefineCustomBoolVariable("restcorn.preload",
 								 "Start Python and import the allowed wrappers' modules at server "
 								 "start.",
@@ -128,12 +127,12 @@ _PG_init(void)
 								 "inherits the imported modules instead of importing them at its "
 								 "first query.",
 								 &rc_preload, false, PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	if (process_shared_preload_libraries_in_progress)
 		DefineCustomIntVariable("restcorn.preload_timeout",
 								"Longest wait for Python and the wrappers' imports at server start.",
 								"Past it the server starts without preloading.",
 								&rc_preload_timeout, 30, 1, 3600, PGC_POSTMASTER, GUC_UNIT_S,
 								NULL, NULL, NULL);
+	}
 	MarkGUCPrefixReserved("restcorn");
 	if (process_shared_preload_libraries_in_progress && rc_preload)
 		rc_python_preload();
@@ -390,9 +389,8 @@ rc_import_wrapper_modules(bool quiet)
 {
 	char	   *list = pstrdup(rc_wrappers ? rc_wrappers : "");
 	List	   *entries = NIL;
+	List	   *seen = NIL;		/* modules already imported */
 	ListCell   *lc;
-
-	List	   *seen = NIL;
 
 	if (!SplitGUCList(list, ',', &entries))
 		return;

@@ -16,12 +16,12 @@
 #include "access/reloptions.h"
 #include "access/table.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_foreign_table.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
-#include "catalog/pg_am.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
@@ -409,7 +409,6 @@ rc_accepted_sortkeys(PlannerInfo *root, RcPlanState *state, List *requested, Lis
 	return list_truncate(list_copy(requested), n);
 }
 
-/* An equivalence class member that is the given column of this table. */
 /* The outer relations an equality join clause on this column needs. */
 static Relids
 rc_join_outer_relids(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
@@ -763,12 +762,6 @@ rcGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 }
 
 /*
- * GetForeignPlan: every WHERE clause stays in the plan's qual, so PostgreSQL
- * re-checks what the wrapper filtered. The value sides of the clauses the
- * wrapper sees go into fdw_exprs (the planner turns outer references of a
- * parameterized path into parameters there), the rest into fdw_private.
- */
-/*
  * Whether a scan may use semi-join reduction: not a count(*) (its one row
  * is not joined), not a parameterized scan (one key per rescan already).
  */
@@ -781,6 +774,12 @@ rc_join_keys_wanted(ForeignPath *path)
 		(path_private == NIL || !intVal(lfourth(path_private)));
 }
 
+/*
+ * GetForeignPlan: every WHERE clause stays in the plan's qual, so PostgreSQL
+ * re-checks what the wrapper filtered. The value sides of the clauses the
+ * wrapper sees go into fdw_exprs (the planner turns outer references of a
+ * parameterized path into parameters there), the rest into fdw_private.
+ */
 static ForeignScan *
 rcGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				 ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan)
