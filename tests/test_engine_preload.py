@@ -6,6 +6,7 @@ the same rows; a cancel, a statement_timeout and PL/Python in either order
 work in each backend as without preloading; a module that fails to import
 leaves a WARNING and a server that starts.
 """
+import contextlib
 import os
 import shutil
 import tempfile
@@ -17,11 +18,41 @@ from conftest import REPO, TEST_WRAPPERS, WRAPPERS, Connection
 from tools.pgcluster import Cluster
 
 
-def preloaded_cluster(postgresql, wrappers=TEST_WRAPPERS):
+def preloaded_cluster(postgresql, wrappers=TEST_WRAPPERS, pythonpath=WRAPPERS,
+                      preload_timeout=None):
+    """A cluster preloading the modules of ``wrappers``, found on ``pythonpath`` (or the venv)."""
     settings = {"shared_preload_libraries": "'restcorn'", "restcorn.preload": "on",
                 "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
                 "restcorn.wrappers": "'%s'" % wrappers}
-    return Cluster(settings=settings, env={"PYTHONPATH": WRAPPERS}, bindir=postgresql["bindir"])
+    if preload_timeout is not None:
+        settings["restcorn.preload_timeout"] = str(preload_timeout)
+    return Cluster(settings=settings, env={"PYTHONPATH": pythonpath}, bindir=postgresql["bindir"])
+
+
+def starts_with_warning(pg, logged):
+    """Start ``pg``: it must serve queries, and its log must hold ``logged``; then stop it."""
+    try:
+        pg.start()
+        with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert logged in pg.log()
+    finally:
+        pg.stop()
+
+
+@contextlib.contextmanager
+def module_folder(name, source):
+    """A folder the server's OS user can read, holding module ``name`` of ``source``."""
+    folder = tempfile.mkdtemp()
+    os.chmod(folder, 0o755)
+    path = os.path.join(folder, name + ".py")
+    with open(path, "w") as module:
+        module.write(source)
+    os.chmod(path, 0o644)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder)
 
 
 @pytest.fixture(scope="module")
@@ -104,14 +135,9 @@ def test_cancel_and_statement_timeout_in_each_backend(preloaded):
 
 
 def test_a_module_that_fails_to_import_is_a_warning(postgresql, service):
-    pg = preloaded_cluster(postgresql, wrappers="fdw.RestFDW, no_such_module.Wrapper")
-    try:
-        pg.start()
-        with psycopg.connect(pg.dsn(), autocommit=True) as c:
-            assert c.execute("SELECT 1").fetchone() == (1,)
-        assert 'could not import module "no_such_module"' in pg.log()
-    finally:
-        pg.stop()
+    starts_with_warning(preloaded_cluster(postgresql,
+                                          wrappers="fdw.RestFDW, no_such_module.Wrapper"),
+                        'could not import module "no_such_module"')
 
 
 def test_each_backend_has_its_own_random_state_before_any_foreign_query(preloaded):
@@ -133,47 +159,22 @@ def test_each_backend_has_its_own_random_state_before_any_foreign_query(preloade
 def test_a_wrong_venv_is_a_warning_and_the_server_starts(postgresql, service):
     pg = preloaded_cluster(postgresql)
     pg.settings["restcorn.venv"] = "'/nonexistent/venv'"
-    try:
-        pg.start()
-        with psycopg.connect(pg.dsn(), autocommit=True) as c:
-            assert c.execute("SELECT 1").fetchone() == (1,)
-        assert "restcorn.preload: could not start Python" in pg.log()
-    finally:
-        pg.stop()
+    starts_with_warning(pg, "restcorn.preload: could not start Python")
 
 
 def test_engine_calls_at_server_start_are_python_errors(postgresql):
     """A module asking the backend something at import, in the postmaster: a WARNING."""
-    folder = tempfile.mkdtemp()  # readable by the server's OS user
-    os.chmod(folder, 0o755)
-    with open(os.path.join(folder, "asks_at_import.py"), "w") as module:
-        module.write("import _restcorn\n_restcorn.can_read_server_files()\n")
-    os.chmod(os.path.join(folder, "asks_at_import.py"), 0o644)
-    pg = Cluster(settings={"shared_preload_libraries": "'restcorn'", "restcorn.preload": "on",
-                           "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
-                           "restcorn.wrappers": "'asks_at_import.*, fdw.RestFDW'"},
-                 env={"PYTHONPATH": folder}, bindir=postgresql["bindir"])
-    try:
-        pg.start()
-        with psycopg.connect(pg.dsn(), autocommit=True) as c:
-            assert c.execute("SELECT 1").fetchone() == (1,)
-        assert "can_read_server_files() is for queries only" in pg.log()
-    finally:
-        pg.stop()
-        shutil.rmtree(folder)
+    source = "import _restcorn\n_restcorn.can_read_server_files()\n"
+    with module_folder("asks_at_import", source) as folder:
+        starts_with_warning(preloaded_cluster(postgresql, "asks_at_import.*, fdw.RestFDW", folder),
+                            "can_read_server_files() is for queries only")
 
 
 def test_a_python_that_cannot_start_is_a_warning(postgresql):
     """Python ends the process it cannot start in: tried in a child first."""
     pg = preloaded_cluster(postgresql)
     pg.env = dict(pg.env, PYTHONHOME="/nonexistent")
-    try:
-        pg.start()
-        with psycopg.connect(pg.dsn(), autocommit=True) as c:
-            assert c.execute("SELECT 1").fetchone() == (1,)
-        assert "importing the wrappers ended the process" in pg.log()
-    finally:
-        pg.stop()
+    starts_with_warning(pg, "importing the wrappers ended the process")
 
 
 @pytest.mark.parametrize("source, logged", [
@@ -182,21 +183,7 @@ def test_a_python_that_cannot_start_is_a_warning(postgresql):
     ("import ctypes\nctypes.CDLL(None).exit(0)\n", "ended the process (exit status 0)"),
 ])
 def test_an_import_that_blocks_or_ends_the_process_is_given_up_on(postgresql, source, logged):
-    folder = tempfile.mkdtemp()
-    os.chmod(folder, 0o755)
-    with open(os.path.join(folder, "bad_at_import.py"), "w") as module:
-        module.write(source)
-    os.chmod(os.path.join(folder, "bad_at_import.py"), 0o644)
-    pg = Cluster(settings={"shared_preload_libraries": "'restcorn'", "restcorn.preload": "on",
-                           "restcorn.preload_timeout": "2",
-                           "restcorn.venv": "'%s'" % os.path.join(REPO, ".venv"),
-                           "restcorn.wrappers": "'bad_at_import.*, fdw.RestFDW'"},
-                 env={"PYTHONPATH": folder}, bindir=postgresql["bindir"])
-    try:
-        pg.start()
-        with psycopg.connect(pg.dsn(), autocommit=True) as c:
-            assert c.execute("SELECT 1").fetchone() == (1,)
-        assert logged in pg.log()
-    finally:
-        pg.stop()
-        shutil.rmtree(folder)
+    with module_folder("bad_at_import", source) as folder:
+        starts_with_warning(preloaded_cluster(postgresql, "bad_at_import.*, fdw.RestFDW", folder,
+                                              preload_timeout=2),
+                            logged)
