@@ -8,18 +8,17 @@ wait for a turn ends with statement_timeout or a cancel.
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 
 import psycopg
 import pytest
 
 from fdw.ratelimit import parse_rate_limit, spacing
-from tests.stub_http import serve
+from tests.stub_http import StubHandler, serve
 
 RECORDS = [{"id": number, "word": "word-%d" % number} for number in range(1, 6)]
 
 
-class Service(BaseHTTPRequestHandler):
+class Service(StubHandler):
     """Answers every GET with RECORDS (a bare array); the first ``refuse`` get a 429."""
 
     arrivals = []
@@ -37,17 +36,7 @@ class Service(BaseHTTPRequestHandler):
             self.answer(200, RECORDS)
 
     def answer(self, status, body, headers=()):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(status, json.dumps(body).encode(), headers=dict(headers))
 
 
 @pytest.fixture

@@ -8,19 +8,18 @@ no counts, and values the column's type refuses.
 """
 import json
 import threading
-from http.server import BaseHTTPRequestHandler
 
 import psycopg
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tests.stub_http import serve
+from tests.stub_http import StubHandler, serve
 from test_security import error_of, literal, options
 
 RECORDS = [{"id": number, "name": "n%d" % number} for number in range(1, 6)]
 
 
-class Stub(BaseHTTPRequestHandler):
+class Stub(StubHandler):
     """Answers each GET with ``answer(self)``: (status, JSON-able body, headers); keeps requests."""
 
     def do_GET(self):  # noqa: N802 (the standard library's name)
@@ -28,19 +27,10 @@ class Stub(BaseHTTPRequestHandler):
             self.seen.append((self.path, dict(self.headers)))
         status, body, headers = self.answer()
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(status, data, headers=dict(headers))
 
     def answer(self):
         return 200, {"records": RECORDS, "total": len(RECORDS)}, []
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture

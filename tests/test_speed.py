@@ -66,10 +66,9 @@ import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 import zlib  # noqa: E402
-from http.server import BaseHTTPRequestHandler  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stub_http import serve  # noqa: E402
+from stub_http import StubHandler, serve  # noqa: E402
 
 RECORDS = [{"id": i, "name": "name %d" % i} for i in range(1, 6)]
 BODY = json.dumps({"records": RECORDS, "total": len(RECORDS)}).encode()
@@ -79,7 +78,7 @@ ENCODED = {"/plain": (BODY, None), "/gzip": (gzip.compress(BODY), "gzip"),
            "/bomb": (gzip.compress(b'{"records": [' + b" " * 50_000_000 + b"]}"), "gzip")}
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(StubHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
     ports = []  # the client port of every request: one per connection
 
@@ -90,18 +89,11 @@ class Handler(BaseHTTPRequestHandler):
         body, encoding = ENCODED[path.replace("/closing", "") or "/plain"]
         if "offset=" in self.path:
             body, encoding = json.dumps({"records": [], "total": len(RECORDS)}).encode(), None
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        if encoding:
-            self.send_header("Content-Encoding", encoding)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(200, body, content_type=None,
+                       headers={"Content-Encoding": encoding} if encoding else None)
         self.wfile.flush()
         if closing:  # closes the idle connection without saying so (Connection: close)
             self.close_connection = True
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
