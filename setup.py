@@ -8,6 +8,6 @@ setup(
     license="PostgreSQL",
     python_requires=">=3.9",
     packages=find_packages(include=["fdw", "fdw.*", "mock_service", "mock_service.*"]),
-    install_requires=["requests>=2.28"],
+    install_requires=["requests>=2.28", "msgspec>=0.18"],
     extras_require={"service": ["flask>=2.3", "waitress>=2.1"]},
 )

@@ -41,6 +41,8 @@ import sys
 from collections import namedtuple
 from decimal import Decimal
 
+import msgspec
+
 from . import cache, interrupts, stats, transport
 from .auth import mask
 from .errors import FdwError, excerpt
@@ -310,6 +312,10 @@ def decode_answer(table, url, response, counters, on_read=None):
         on_read(response.headers)
     status = status_line(response)
     estimate = check_parsed_size(table, url, body)
+    try:
+        return DECODER.decode(body), estimate
+    except (msgspec.DecodeError, RecursionError):
+        pass  # json (below) decodes what it can, and words every refusal as before
     text = utf8_text(table, url, response, body, "JSON must be UTF-8")
     body = None  # the text replaces the bytes: only one of them is held while parsing
     try:
@@ -344,7 +350,8 @@ def decode_answer(table, url, response, counters, on_read=None):
 def check_parsed_size(table, url, body):
     """parsed_size(``body``), the JSON bytes of the answer to ``url``; TooLarge when it is more
     than max_response_bytes: parsing is one C call a cancel cannot cut, so it is never started."""
-    estimate = parsed_size(body)
+    # without a cache the estimate only needs to be within the limit, not close (parsed_size)
+    estimate = parsed_size(body, None if table.cache_seconds else table.max_response_bytes)
     if estimate > table.max_response_bytes:
         raise too_large(table, url, "would take about %d bytes once parsed" % estimate)
     return estimate
@@ -360,6 +367,15 @@ SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 def quoted(table, text):
     """A service's ``text`` for a DETAIL: secrets masked first, then cut (errors.excerpt)."""
     return excerpt(mask(text, table.credentials.secrets))
+
+
+# JSON bytes -> the value json.loads(text, parse_float=Decimal) gives, in about 60% of its
+# time (no text copy; C throughout). It refuses everything json refuses (bytes that
+# are not UTF-8, a BOM, integers past 4,300 digits, nesting past the recursion
+# limit) and more: NaN and Infinity, and lone UTF-16 surrogates, which json reads
+# (then NotText refuses). What it refuses goes to json, so every value and every
+# error is json's; tests/test_json_decoding.py compares the two.
+DECODER = msgspec.json.Decoder(float_hook=Decimal)
 
 
 def parse_json(text):
@@ -427,22 +443,41 @@ BELOW_WIDE_4 = bytes(range(0xF0))
 NOT_COUNTED = bytes(sorted(set(range(256)) - set(b",:[{")))
 
 
-def parsed_size(body):
+def parsed_size(body, bound=None):
     """An upper estimate, in bytes, of the memory parsing ``body`` (JSON bytes) takes.
 
-    The parsed value and json's working memory at its peak (the key memo,
-    tables while they grow), not the text parsed. Counted from the bytes
-    alone, before parsing, so that an answer too large once parsed is refused
-    before it is built: every value but the first follows a ``,`` or opens a
-    container's contents, every key is followed by a ``:``, each ``{`` or
-    ``[`` is a container (those inside strings count too, which only makes
-    the estimate larger).
+    The parsed value and the decoder's working memory at its peak (json's
+    key memo, tables while they grow), not the text parsed. Counted from the
+    bytes alone, before parsing, so that an answer too large once parsed is
+    refused before it is built: every value but the first follows a ``,`` or
+    opens a container's contents, every key is followed by a ``:``, each
+    ``{`` or ``[`` is a container (those inside strings count too, which only
+    makes the estimate larger).
+
+    With ``bound``, any estimate up to ``bound`` will do (it is not kept):
+    a body short enough that ANY_JSON_PER_BYTE bytes per byte stay within it
+    is not read at all, and the text's width is not looked for when the
+    widest (WIDEST_TEXT) would fit. Each pass over a large page costs about
+    a tenth of parsing it.
     """
+    if bound is not None and len(body) * ANY_JSON_PER_BYTE <= bound:
+        return len(body) * ANY_JSON_PER_BYTE
     counted = body.translate(None, NOT_COUNTED)  # one pass in C, then counts over far fewer bytes
     containers = counted.count(b"{") + counted.count(b"[")
     values = counted.count(b",") + containers + 1
-    return len(body) * text_bytes_per_byte(body) + VALUE_BYTES * values + \
-        KEY_BYTES * counted.count(b":") + CONTAINER_BYTES * containers
+    structure = VALUE_BYTES * values + KEY_BYTES * counted.count(b":") + \
+        CONTAINER_BYTES * containers
+    if bound is not None and len(body) * WIDEST_TEXT + structure <= bound:
+        return len(body) * WIDEST_TEXT + structure
+    return len(body) * text_bytes_per_byte(body) + structure
+
+
+# The most memory any JSON text takes per byte once parsed, with room: an
+# empty object or array (``[{},{},...]``, 24 bytes per byte), a Decimal
+# (``[1.5,...]``, 28), nesting at the recursion limit (44) are the most
+# measured (tests/test_parsed_size.py checks every shape against it).
+ANY_JSON_PER_BYTE = 160
+WIDEST_TEXT = 5  # what text_bytes_per_byte gives at most
 
 
 def text_bytes_per_byte(body):
@@ -463,7 +498,7 @@ def text_bytes_per_byte(body):
     # body was most of a large scan's time
     lead_bytes = body.translate(None, BELOW_WIDE_2)
     if lead_bytes.translate(None, BELOW_WIDE_4) or (escaped and ESCAPED_WIDE_4.search(body)):
-        return 5
+        return WIDEST_TEXT
     if lead_bytes or (escaped and ESCAPED_WIDE_2.search(body)):
         return 3
     return 2

@@ -4,7 +4,8 @@ The bytes per body byte its strings may take never fall short of what
 Python's strings (PEP 393: 1, 2 or 4 bytes a character, one more for a UTF-8
 copy of non-ASCII text) then take; and the whole estimate never falls short
 of what parsing the body as the wrapper does (json.loads, Decimal numbers)
-allocates at its peak, as tracemalloc counts it, for bodies of every shape:
+(or msgspec, which decodes first) allocates at its peak, as tracemalloc counts
+it, for bodies of every shape:
 many distinct keys (the review's finding 4: each key is a string, a dict
 entry and an entry in json's memo of keys), short and long strings,
 numbers, nesting, non-ASCII text.
@@ -17,7 +18,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from fdw.http import parsed_size, text_bytes_per_byte
+from fdw.http import ANY_JSON_PER_BYTE, DECODER, parsed_size, text_bytes_per_byte
 
 
 def needed(strings):
@@ -44,18 +45,36 @@ def test_each_width():
 # --- the whole estimate against tracemalloc's peak ----------------------------------------------
 
 def parse_peak(body):
-    """The most bytes parsing ``body`` as the wrapper does allocates at once, beyond what any
-    parse allocates (a parse of ``0``: the decoder's own objects, a few kilobytes)."""
-    def peak(data):
+    """The most bytes parsing ``body`` as the wrapper may allocates at once (msgspec, and json
+    where msgspec refuses), beyond what any parse allocates (a parse of ``0``: the decoder's
+    own objects, a few kilobytes)."""
+    def by_json(data):
         text = data.decode("utf-8", "surrogatepass")  # made before: the wrapper holds it too
+
+        def decode():
+            try:
+                json.loads(text, parse_float=Decimal)
+            except (ValueError, RecursionError):  # what it built until then still counts
+                pass
+        return decode
+
+    def by_msgspec(data):
+        def decode():
+            try:
+                DECODER.decode(data)
+            except (ValueError, RecursionError):
+                pass
+        return decode
+
+    def peak(decode):
         gc.collect()
         tracemalloc.start()
         try:
-            json.loads(text, parse_float=Decimal)
+            decode()
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-    return peak(body) - peak(b"0")
+    return max(peak(way(body)) - peak(way(b"0")) for way in (by_json, by_msgspec))
 
 
 def distinct_keys(count, value=b"1.5"):
@@ -109,3 +128,37 @@ def test_many_keys_of_any_kind(count, key, leaf, depth):
     body = b"[" * depth + b"{" + members + b"}" + b"]" * depth
     assert parsed_size(body) >= parse_peak(body)
 
+
+
+# --- no JSON text takes more than ANY_JSON_PER_BYTE per byte -----------------------------------
+
+SHAPES = [b"[" + b",".join([item] * 20000) + b"]" for item in (
+    b"{}", b"[]", b"[[],[]]", b"0", b"1000", b"1.5", b"1e5", b"0e0", b'""', b'"a"', b'"\\u0101"',
+    b'"\\ud83d\\ude00"', '"é"'.encode(), '"😀"'.encode(), b"true", b"1" * 30, b'{"a":0}',
+    b'{"a":{}}', b"[1.5]")] + [
+    b"{" + b",".join(b'"%d":%s' % (number, leaf) for number in range(20000)) + b"}"
+    for leaf in (b"0", b"{}", b"1.5")] + [
+    b"[" * 900 + b"]" * 900, b"[" + b"{}," * 20000, b"[" * 20000, b"[1.1," * 20000]
+
+
+@pytest.mark.parametrize("body", SHAPES, ids=lambda body: repr(body[:12]))
+def test_no_shape_takes_more_than_any_json_per_byte(body):
+    assert parse_peak(body) <= ANY_JSON_PER_BYTE * len(body)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(VALUES, min_size=1, max_size=30), st.booleans())
+def test_no_body_takes_more_than_any_json_per_byte(records, ensure_ascii):
+    body = json.dumps(records, ensure_ascii=ensure_ascii, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass")
+    assert parse_peak(body) <= ANY_JSON_PER_BYTE * len(body)
+
+
+def test_a_bound_spares_the_passes_but_never_lets_more_in():
+    """With a bound, an estimate within it may be coarser, never past the bound when the
+    whole estimate is; without one the estimate is as before."""
+    body = json.dumps([{"id": n, "word": "été %d" % n} for n in range(5000)]).encode()
+    exact = parsed_size(body)
+    assert parsed_size(body, None) == exact
+    for bound in (exact - 1, exact, 2 * exact, ANY_JSON_PER_BYTE * len(body)):
+        assert (parsed_size(body, bound) <= bound) == (exact <= bound)
