@@ -46,6 +46,17 @@ _engine_setting = None if ENGINE == "multicorn" else \
     getattr(sys.modules.get("restcorn_engine"), "multicorn2_behaviour", None)
 
 
+def host_checks_rows():
+    """The engine's CheckedRows class when ``execute`` may return it (restcorn_engine.checks_rows),
+    else None: under Multicorn2, its stand-in, and outside a backend, the wrapper checks rows."""
+    if ENGINE == "multicorn":
+        return None
+    import restcorn_engine
+
+    checks_rows = getattr(restcorn_engine, "checks_rows", None)
+    return restcorn_engine.CheckedRows if checks_rows is not None and checks_rows() else None
+
+
 def multicorn2_behaviour():
     """True when the host gives Multicorn2 3.2's facts (real Multicorn2, or the engine's stand-in).
 
@@ -58,4 +69,4 @@ def multicorn2_behaviour():
 
 
 __all__ = ["ALL", "ANY", "ColumnDefinition", "ENGINE", "ForeignDataWrapper", "Qual", "SortKey",
-           "TableDefinition", "log_to_postgres", "multicorn2_behaviour"]
+           "TableDefinition", "host_checks_rows", "log_to_postgres", "multicorn2_behaviour"]

@@ -6,8 +6,8 @@ and does what every style shares: it checks each page (http.check_page, the
 column types), caps the pages at ``max_pages``, and calls it a loop when a
 request repeats or a page repeats any page before.
 
-Pages are fetched as PostgreSQL consumes rows. The first pages are asked
-for when the scan needs them (READ_BEFORE_SENDING_AHEAD); from then on, a
+Pages are fetched as PostgreSQL consumes rows. The first page is asked
+for when the scan needs it (READ_BEFORE_SENDING_AHEAD); from then on, a
 page's request is sent ahead, while PostgreSQL uses the page before
 (http.send_ahead), so that the service prepares it meanwhile; its answer is
 read when that page is used up. No thread: the backend does one thing at a
@@ -58,10 +58,11 @@ Request = namedtuple("Request", ["url", "start", "count"])
 ABSENT = object()  # what find gives for a key the answer does not have
 REPEAT_CHECK = 100  # the records of a page compared to tell pages apart
 COUNT_DIGITS = 19  # the most digits of a count header (MAX_COUNT has 19)
-# Pages a scan reads before it sends requests ahead: one that reads past them
-# (the second at page_size when no LIMIT is pushed) reads on. A query that
-# stops within them makes no request it does not use.
-READ_BEFORE_SENDING_AHEAD = 2
+# Pages a scan reads before it sends requests ahead: the first, small one (a
+# scan that reads past it, into the page_size second, reads on). A query that
+# stops within it makes no request it does not use; one that stops within the
+# second drops one request sent ahead.
+READ_BEFORE_SENDING_AHEAD = 1
 
 
 def total_of(table, answer):
@@ -379,7 +380,7 @@ def next_link(value):
 
 
 def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=None, base=None,
-                single=False):
+                single=False, host_checked=(), last_page=None):
     """Yield the pages (record lists) matching ``params``, from ``offset``, up to ``limit`` records.
 
     ``base`` is the URL the parameters go to (default: the table's endpoint);
@@ -389,10 +390,15 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
     at most that one request is left, and it is dropped unread. ``offset`` and
     ``limit`` are honoured by the offset style only (the only one they are
     pushed to). Each page's values are checked against the ``columns``
-    PostgreSQL reads. Yielding whole pages keeps the per-record cost in C
-    (chain.from_iterable).
+    PostgreSQL reads, but those in ``host_checked`` (the engine checks them,
+    types.host_checks); ``last_page``, a list, is set to the page being
+    yielded and its URL as errors show it. Yielding whole pages keeps the
+    per-record cost in C (chain.from_iterable).
     """
-    check = types.page_checker(table.columns, columns, table.missing_fields)
+    check = types.page_checker(table.columns, columns, table.missing_fields, skip=host_checked)
+    # the whole check, for the error of a page with a misfit: the first in the table's order
+    whole = types.page_checker(table.columns, columns, table.missing_fields) \
+        if host_checked else check
     counters = stats.counters(table.stats_name)
     style = Single if single else STYLES[table.pagination]
     pages = style(table, base or table.endpoint, params, offset, limit, first_page)
@@ -461,7 +467,14 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
             total = total_of(table, answer) if request.start is not None else None
             check_page(table, request.url, records, request.start, request.count, total)
             check_repeat(table, request.url, records, number, fingerprints)
-            check(records, show(table, request.url))
+            source = show(table, request.url)
+            try:
+                check(records, source)
+            except FdwError:
+                whole(records, source)
+                raise
+            if last_page is not None:
+                last_page[:] = (records, source)
             counters.rows += len(records)
             yield records
             if early:

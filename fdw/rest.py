@@ -8,13 +8,13 @@ schemas of IMPORT FOREIGN SCHEMA come from openapi.py.
 import time
 from itertools import chain, islice, repeat
 
-from .errors import FdwError, report, reported, reports_errors
-from .multicorn_compat import ForeignDataWrapper, multicorn2_behaviour
+from .errors import FdwError, excerpt, report, reported, reports_errors
+from .multicorn_compat import ForeignDataWrapper, host_checks_rows, multicorn2_behaviour
 from .options import SERVER_OPTIONS, USER_MAPPING_OPTIONS, parse_table
 from .pagination import STYLES, fetch_count, fetch_pages
 from .pushdown import (FIRST_PAGE, GROWTH, count_params, scan_params, sortable_prefix,
                        table_filters, template_values)
-from .types import row_builder
+from .types import host_checks, page_checker, row_builder
 from .urls import build_url, endpoint, fill_template, redact, request_url
 
 EMPTY_ROW = {}
@@ -290,6 +290,7 @@ class RestFDW(ForeignDataWrapper):
         filled = {name: value for name, value in self.param_values(quals).items()
                   if name in columns}
         columns.difference_update(self.table.param_columns)
+        build = row_builder(self.table.columns, columns)
         if single:
             pages = fetch_pages(self.table, [], columns=columns, base=base, single=True)
             records = islice(chain.from_iterable(reported(pages, self.table)), offset or 0,
@@ -298,12 +299,40 @@ class RestFDW(ForeignDataWrapper):
             rows = max(0, fetch_count(self.table, params, base) - (offset or 0))
             return repeat(EMPTY_ROW, rows if limit is None else min(rows, limit))
         else:
+            checked_rows = self.checked_rows() if build is None and not filled else None
+            checks = host_checks(self.table.columns, columns, self.table.missing_fields) \
+                if checked_rows else {}
+            last_page = []  # (records, source) of the page being read, for misfit
             pages = fetch_pages(self.table, params, offset, limit, columns,
-                                self.first_page(quals, filters), base)
+                                self.first_page(quals, filters), base, host_checked=checks,
+                                last_page=last_page)
             records = chain.from_iterable(reported(pages, self.table))
-        build = row_builder(self.table.columns, columns)
+            if checks:
+                return checked_rows(records, checks, self.misfit(columns, last_page))
         rows = records if build is None else map(build, records)
         return map(lambda row: dict(row, **filled), rows) if filled else rows
+
+    def checked_rows(self):
+        """The host's CheckedRows class when it checks rows as it converts them (the engine,
+        multicorn_compat.host_checks_rows), else None: the wrapper checks each page itself."""
+        return host_checks_rows()
+
+    def misfit(self, columns, last_page):
+        """What the engine calls with the first row whose values fail host_checks: the ERROR
+        the whole check of that row's page (``last_page``, the one being read) gives."""
+        table = self.table
+
+        def misfit(row):
+            try:
+                records, source = last_page
+                page_checker(table.columns, columns, table.missing_fields)(records, source)
+                raise FdwError("a record from %s does not fit its columns: %s"
+                               % (source, excerpt(repr(row), 200)),
+                               hint="The engine and the wrapper disagree on what fits; "
+                                    "report this as a bug.")
+            except FdwError as error:
+                report(error, table)
+        return misfit
 
     @reports_errors
     def explain(self, quals, columns, sortkeys=None, verbose=False, limit=None, offset=None):

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from .errors import FdwError, excerpt
 from .multicorn_compat import multicorn2_behaviour
-from .records import getter, reader
+from .records import WHOLE_RECORD, getter, keys_of, reader
 
 INTEGER = "integer"
 NUMBER = "number"
@@ -170,17 +170,15 @@ MISSING_HINT = ("Set the table's missing_fields option to 'null' if the service 
                 "whose value is null, or point the column at the right key with its field option.")
 
 
-def page_checker(columns, names, missing_fields="error"):
-    """A function (records, source) that raises FdwError for the first value not fitting its column.
+def value_checks(columns, names, missing_fields="error"):
+    """(column, accepted types, integer bits or None, float bits or None) for each column of
+    ``names``: what a value of it must be to fit (page_checker applies them).
 
-    Checks the columns ``names`` of a page's records in a few C-speed passes
-    per column (the set of value types; min and max for integers), so the
-    records themselves go to PostgreSQL untouched. ``source`` is the page's
-    URL as errors show it. With ``missing_fields`` 'null' a record without a
-    column's key gives NULL, as in the Multicorn contract; with 'error' it is
-    an ERROR.
+    With ``missing_fields`` 'null' a record without the column's key gives
+    NULL (Missing is accepted), as in the Multicorn contract; with 'error' it
+    is an ERROR. A column whose null_order is 'none' accepts no NULL.
     """
-    plan = []
+    found = []
     for column in columns.values():
         if column.name in names:
             accepted = ACCEPTED[column.kind] | ({Missing} if missing_fields == "null" else set())
@@ -188,7 +186,23 @@ def page_checker(columns, names, missing_fields="error"):
                 accepted = accepted - {NULL, Missing}
             bits = INTEGER_RANGES.get(column.type_name) if column.kind == INTEGER else None
             float_bits = FLOAT_RANGES.get(column.type_name) if column.kind == NUMBER else None
-            plan.append((column, reader(column.field), accepted, bits, float_bits))
+            found.append((column, frozenset(accepted), bits, float_bits))
+    return found
+
+
+def page_checker(columns, names, missing_fields="error", skip=()):
+    """A function (records, source) that raises FdwError for the first value not fitting its column.
+
+    Checks the columns ``names`` (but those in ``skip``: the host checks
+    them, see host_checks) of a page's records in a few C-speed passes per
+    column (the set of value types; min and max for integers), so the
+    records themselves go to PostgreSQL untouched. ``source`` is the page's
+    URL as errors show it. Errors name the first column, in the table's
+    order, with a misfit, and its first record that has one.
+    """
+    plan = [(column, reader(column.field), accepted, bits, float_bits)
+            for column, accepted, bits, float_bits in value_checks(columns, names, missing_fields)
+            if column.name not in skip]
 
     def check(records, source):
         for column, get, accepted, bits, float_bits in plan:
@@ -204,6 +218,25 @@ def page_checker(columns, names, missing_fields="error"):
             if float_bits and (int in seen or Decimal in seen):
                 check_float_range(column, values, float_bits, source)
     return check
+
+
+def host_checks(columns, names, missing_fields="error"):
+    """{column name: (accepted types, integer bits or None, missing allowed)}: the checks of
+    page_checker a host can make itself as it converts each record, so the wrapper need not
+    pass over the page.
+
+    Those of the columns ``names`` whose check is the type of one value and
+    an integer's range: every column the record holds under its own name,
+    but a real or double precision one (whose range needs a conversion).
+    The host reads the value under the column's name (a record without the
+    key fits only when missing is allowed; one that is not a dict fits no
+    check) and calls the wrapper back at the first value that does not fit
+    (restcorn_engine.CheckedRows), which then checks the page itself.
+    """
+    return {column.name: (accepted - {Missing}, bits, Missing in accepted)
+            for column, accepted, bits, float_bits in value_checks(columns, names, missing_fields)
+            if keys_of(column.field) == (column.name,) and column.field != WHOLE_RECORD
+            and float_bits is None}
 
 
 def values_of(records, field, source):

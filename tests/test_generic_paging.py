@@ -17,7 +17,7 @@ from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
 
 from fdw import RestFDW  # noqa: E402
 from stub_http import StubHandler, serve  # noqa: E402
-from fdw.pagination import next_link  # noqa: E402
+from fdw.pagination import READ_BEFORE_SENDING_AHEAD, next_link  # noqa: E402
 
 RECORDS = [{"id": i, "name": "n%d" % i} for i in range(1, 26)]
 COLUMNS = {"id": ColumnDefinition("id", 23, -1, "integer", "integer"),
@@ -130,7 +130,9 @@ def test_pages_are_fetched_lazily(stub, style, seen):
         next(rows)
     assert len(seen) == 1
     next(rows)
-    assert len(seen) == 2
+    # page 2, and page 3 when it is sent ahead while page 2 is read (pagination.py)
+    assert len(seen) in ((2, 3) if READ_BEFORE_SENDING_AHEAD == 1 else (2,))
+    list(rows)  # to the end: no request sent ahead reaches the stub in the next test
 
 
 def test_next_url_on_another_host_is_refused(stub, seen):
@@ -178,7 +180,8 @@ def test_a_repeated_next_url_is_a_loop(stub, seen):
 def test_an_ignored_page_parameter_is_a_loop(stub, seen):
     error = error_of(wrapper(stub, path="/page-ignored", pagination="page", records_path="results"))
     assert "same records as the page before" in error.message
-    assert len(seen) == 2
+    # pages 1 and 2; page 3 too when it was sent ahead while page 2 was read
+    assert len(seen) in ((2, 3) if READ_BEFORE_SENDING_AHEAD == 1 else (2,))
 
 
 def test_a_cursor_must_be_a_string(stub):

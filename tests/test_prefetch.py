@@ -167,8 +167,10 @@ def test_a_wrong_guess_is_dropped_and_the_rows_are_exact(stub):
     rows = list(wrapper(stub, path="/capped").execute([], {"id", "name"}))
     assert rows == RECORDS
     asked = starts(settled(20))
-    # every page of 5 once, plus the one guess (20 after 10) made before the scan stopped guessing
-    assert sorted(asked) == sorted([0, 5, 10, 20] + list(range(15, 95, 5)))
+    # every page of 5 once, plus the one guess (a full page of 10 after the page being read,
+    # the first read after READ_BEFORE_SENDING_AHEAD) made before the scan stopped guessing
+    guess = 5 * READ_BEFORE_SENDING_AHEAD + 10
+    assert sorted(asked) == sorted(list(range(0, 95, 5)) + [guess])
 
 
 @pytest.mark.parametrize("fault", [503, "drop"])
@@ -262,8 +264,10 @@ def test_whole_scan_through_postgresql(db, tables):
 
 
 def test_limit_within_the_first_pages_makes_no_early_request(db, tables):
-    assert len(db.rows("SELECT * FROM prefetch.nopush LIMIT 15")) == 15
-    assert starts(settled(3)) == [0, 10]
+    limit = 10 * READ_BEFORE_SENDING_AHEAD - 5
+    assert len(db.rows("SELECT * FROM prefetch.nopush LIMIT %d" % limit)) == limit
+    assert starts(settled(READ_BEFORE_SENDING_AHEAD + 1)) == \
+        list(range(0, 10 * READ_BEFORE_SENDING_AHEAD, 10))
 
 
 def test_limit_past_them_drops_the_early_request(db, tables):

@@ -684,18 +684,60 @@ rc_mapping_get(PyObject *row, PyObject *key)
 }
 
 /*
+ * Whether a value (NULL: the row has no such key) passes the column's check
+ * of a CheckedRows scan: one of the accepted types exactly, and an int within
+ * the signed range of the column's bits when it has them. The wrapper's own
+ * check (fdw.types.page_checker) applies the same rules in Python.
+ */
+static bool
+rc_value_fits(PyObject *value, RcColumn *col)
+{
+	int			i;
+
+	if (value == NULL)
+		return col->missing_ok;
+	for (i = 0; i < col->naccepted; i++)
+		if (Py_TYPE(value) == col->accepted[i])
+			break;
+	if (i == col->naccepted)
+		return false;
+	if (col->bits > 0 && PyLong_CheckExact(value))
+	{
+		int			overflow;
+		long long	v = PyLong_AsLongLongAndOverflow(value, &overflow);
+
+		if (v == -1 && PyErr_Occurred())
+		{
+			PyErr_Clear();
+			return false;
+		}
+		if (overflow != 0)
+			return false;
+		if (col->bits < 64 &&
+			(v < -(1LL << (col->bits - 1)) || v >= (1LL << (col->bits - 1))))
+			return false;
+	}
+	return true;
+}
+
+/*
  * One row from the wrapper into values/nulls: a mapping is read by column
  * name (a missing key is NULL), a sequence by position over all columns.
+ * With ``check`` (a CheckedRows scan) the row must be a dict whose checked
+ * columns' values fit (rc_value_fits); false, with values and nulls
+ * unfinished, when one does not.
  */
-void
+bool
 rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
-			   Datum *values, bool *nulls)
+			   Datum *values, bool *nulls, bool check)
 {
 	bool		is_mapping = !PySequence_Check(row) || PyDict_Check(row);
 	Py_ssize_t	position = 0;
 	Py_ssize_t	length = 0;
 	int			i;
 
+	if (check && !PyDict_CheckExact(row))
+		return false;
 	if (is_mapping && !PyMapping_Check(row))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
@@ -713,13 +755,18 @@ rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
 		values[i] = (Datum) 0;
 		if (TupleDescAttr(desc, i)->attisdropped)
 			continue;
-		if (col->needed)
+		if (col->needed || (check && col->checked))
 		{
 			if (is_mapping)
 				value = rc_mapping_get(row, col->key);
 			else if (position < length)
 				value = rc_check(PySequence_GetItem(row, position));
-			if (value != NULL && value != Py_None)
+			if (check && col->checked && !rc_value_fits(value, col))
+			{
+				Py_XDECREF(value);
+				return false;
+			}
+			if (col->needed && value != NULL && value != Py_None)
 			{
 				values[i] = rc_value_to_datum(value, col);
 				nulls[i] = false;
@@ -728,4 +775,5 @@ rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
 		}
 		position++;
 	}
+	return true;
 }

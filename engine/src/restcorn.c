@@ -68,6 +68,7 @@ typedef struct RcScanState
 	PyObject   *instance;
 	PyObject   *iterator;		/* NULL before the first row and after the last */
 	PyObject   *row;			/* the row being converted */
+	PyObject   *misfit;			/* a CheckedRows scan's callback, or NULL: no checks */
 	PyObject   *columns_set;
 	PyObject   *sortkeys;
 	bool		started;
@@ -838,6 +839,7 @@ rc_release_scan(void *arg)
 
 	Py_CLEAR(scan->row);
 	Py_CLEAR(scan->iterator);
+	Py_CLEAR(scan->misfit);
 	Py_CLEAR(scan->columns_set);
 	Py_CLEAR(scan->sortkeys);
 	Py_CLEAR(scan->join_keys);
@@ -845,7 +847,10 @@ rc_release_scan(void *arg)
 	if (scan->columns)
 	{
 		for (i = 0; i < scan->natts; i++)
+		{
 			Py_CLEAR(scan->columns[i].key);
+			Py_CLEAR(scan->columns[i].accepted_set);
+		}
 		scan->columns = NULL;
 	}
 }
@@ -967,6 +972,136 @@ rc_scan_kwargs(RcScanState *scan)
 	return kwargs;
 }
 
+/* ERROR for a CheckedRows the engine cannot apply: a wrapper's mistake, never skipped. */
+static void
+rc_bad_checks(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("the wrapper's CheckedRows has %s", what),
+			 errhint("checks must map column names of the foreign table to (types, bits or None, "
+					 "missing allowed); see restcorn_engine.CheckedRows.")));
+}
+
+/* One column's check of a CheckedRows: (accepted types, bits or None, missing allowed). */
+static void
+rc_read_check(RcScanState *scan, RcColumn *col, const char *name, PyObject *spec)
+{
+	PyObject   *types;
+	PyObject   *bits;
+	PyObject   *iterator;
+	PyObject   *type;
+	int			missing_ok;
+
+	if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 3)
+		rc_bad_checks(psprintf("a check of column \"%s\" that is not a 3-tuple", name));
+	types = PyTuple_GET_ITEM(spec, 0);
+	bits = PyTuple_GET_ITEM(spec, 1);
+	missing_ok = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2));
+	if (missing_ok < 0)
+		rc_python_error();
+	col->naccepted = 0;
+	Py_CLEAR(col->accepted_set);
+	col->accepted_set = rc_check(PyFrozenSet_New(types));
+	iterator = rc_check(PyObject_GetIter(col->accepted_set));
+	while ((type = PyIter_Next(iterator)) != NULL)
+	{
+		if (!PyType_Check(type) || col->naccepted == RC_MAX_ACCEPTED)
+		{
+			Py_DECREF(type);
+			Py_DECREF(iterator);
+			rc_bad_checks(psprintf("more than %d types, or a type that is no type, for "
+										 "column \"%s\"", RC_MAX_ACCEPTED, name));
+		}
+		col->accepted[col->naccepted++] = (PyTypeObject *) type;	/* held by accepted_set */
+		Py_DECREF(type);
+	}
+	Py_DECREF(iterator);
+	if (PyErr_Occurred())
+		rc_python_error();
+	col->bits = 0;
+	if (bits != Py_None)
+	{
+		long		value = PyLong_Check(bits) ? PyLong_AsLong(bits) : -1;
+
+		if (value < 2 || value > 64)
+		{
+			PyErr_Clear();
+			rc_bad_checks(psprintf("bits for column \"%s\" that are not from 2 to 64", name));
+		}
+		col->bits = (int) value;
+	}
+	col->missing_ok = missing_ok;
+	col->checked = true;
+}
+
+/*
+ * The checks of a CheckedRows that execute returned (restcorn_engine): each
+ * checked column's rules, and the callback for the first row that fails
+ * them. Other iterables, and every one under Multicorn2's behaviour (which
+ * has no such thing), leave the scan unchecked.
+ */
+static void
+rc_read_checks(RcScanState *scan, PyObject *iterable)
+{
+	static PyObject *checked_rows_class = NULL;
+	PyObject   *checks;
+	PyObject   *name;
+	PyObject   *spec;
+	Py_ssize_t	position = 0;
+	int			i;
+
+	for (i = 0; i < scan->natts; i++)
+		scan->columns[i].checked = false;
+	Py_CLEAR(scan->misfit);
+	if (rc_multicorn2_behaviour)
+		return;
+	if (checked_rows_class == NULL)
+	{
+		PyObject   *module = rc_check(PyImport_ImportModule("restcorn_engine"));
+
+		checked_rows_class = rc_check(PyObject_GetAttrString(module, "CheckedRows"));
+		Py_DECREF(module);
+	}
+	if (PyObject_IsInstance(iterable, checked_rows_class) != 1)
+	{
+		PyErr_Clear();
+		return;
+	}
+	checks = rc_check(PyObject_GetAttrString(iterable, "checks"));
+	if (!PyDict_Check(checks))
+	{
+		Py_DECREF(checks);
+		rc_bad_checks("checks that are not a dict");
+	}
+	while (PyDict_Next(checks, &position, &name, &spec))
+	{
+		const char *text = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+		RcColumn   *col = NULL;
+
+		if (text == NULL)
+		{
+			PyErr_Clear();
+			rc_bad_checks("a check whose key is not a column name");
+		}
+		for (i = 0; i < scan->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(scan->desc, i);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), text) == 0)
+				col = &scan->columns[i];
+		}
+		if (col == NULL)
+			rc_bad_checks(psprintf("a check of \"%s\", which is no column of the table",
+										 text));
+		if (col->key == NULL)
+			col->key = rc_check(PyUnicode_FromString(text));
+		rc_read_check(scan, col, text, spec);
+	}
+	Py_DECREF(checks);
+	scan->misfit = rc_check(PyObject_GetAttrString(iterable, "misfit"));
+}
+
 static void
 rc_start_scan(ForeignScanState *node)
 {
@@ -991,7 +1126,10 @@ rc_start_scan(ForeignScanState *node)
 					   Py_BuildValue("(NO)", quals, scan->columns_set),
 					   rc_scan_kwargs(scan));
 	if (iterable != Py_None)
+	{
+		rc_read_checks(scan, iterable);
 		scan->iterator = rc_check(PyObject_GetIter(iterable));
+	}
 	Py_DECREF(iterable);
 }
 
@@ -1050,13 +1188,23 @@ rcIterateForeignScan(ForeignScanState *node)
 		Py_CLEAR(scan->iterator);
 		return slot;
 	}
-	if (scan->row == Py_None)
+	if (scan->row == Py_None && scan->misfit == NULL)
 	{
 		Py_CLEAR(scan->row);
 		Py_CLEAR(scan->iterator);
 		return slot;
 	}
-	rc_row_to_slot(scan->row, scan->columns, scan->desc, slot->tts_values, slot->tts_isnull);
+	/* a checked scan's rows are all dicts: a None is a misfit, not the end */
+	if (!rc_row_to_slot(scan->row, scan->columns, scan->desc, slot->tts_values, slot->tts_isnull,
+						scan->misfit != NULL))
+	{
+		/* the wrapper words the ERROR; if it does not, this one ends the scan */
+		Py_DECREF(rc_check(PyObject_CallOneArg(scan->misfit, scan->row)));
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("a row of \"%s\" does not fit the checks its wrapper asked for",
+						RelationGetRelationName(node->ss.ss_currentRelation))));
+	}
 	Py_CLEAR(scan->row);
 	return ExecStoreVirtualTuple(slot);
 }

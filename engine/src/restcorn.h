@@ -76,6 +76,8 @@ typedef enum RcConvKind
 	RC_CONV_BOOL
 } RcConvKind;
 
+#define RC_MAX_ACCEPTED 16
+
 typedef struct RcColumn
 {
 	bool		needed;			/* in the scan's column set */
@@ -87,6 +89,13 @@ typedef struct RcColumn
 	RcConvKind	kind;
 	FmgrInfo	infunc;
 	Oid			ioparam;
+	/* The value check of a CheckedRows scan (rc_value_fits), when checked */
+	bool		checked;
+	bool		missing_ok;		/* a row without the key fits */
+	int			bits;			/* an int must fit this many bits; 0: any int */
+	int			naccepted;
+	PyTypeObject *accepted[RC_MAX_ACCEPTED];	/* the exact types that fit */
+	PyObject   *accepted_set;	/* what holds them */
 } RcColumn;
 
 /* pyhost.c */
@@ -107,8 +116,8 @@ extern PyObject *rc_datum_to_python(Datum value, Oid typoid);
 extern int	rc_begin_transmission_modes(void);
 extern void rc_end_transmission_modes(int nestlevel);
 extern void rc_init_columns(RcColumn *columns, TupleDesc desc, Bitmapset *needed);
-extern void rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
-						   Datum *values, bool *nulls);
+extern bool rc_row_to_slot(PyObject *row, RcColumn *columns, TupleDesc desc,
+						  Datum *values, bool *nulls, bool check);
 
 /* joinkeys.c */
 extern List *rc_join_equalities(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum);

@@ -262,3 +262,48 @@ class CountFDW(CallsFDW):
     def count_rows(self):
         report("count_rows")
         return eval(self.options["count"]) if "count" in self.options else self.rows
+
+
+# --- CheckedRows (tests/test_engine_checked_rows.py) ---------------------------------------------
+
+from fdw import RestFDW  # noqa: E402
+
+
+class SelfCheckingRestFDW(RestFDW):
+    """RestFDW checking every page itself, as under Multicorn2: what the engine's checks of
+    RestFDW's rows are compared with."""
+
+    def checked_rows(self):
+        return None
+
+
+class BadChecksFDW(ForeignDataWrapper):
+    """Returns CheckedRows as its ``case`` option says: a malformed check, or a misfit
+    callback that does not raise."""
+
+    def __init__(self, options, columns):
+        super().__init__(options, columns)
+        self.case = options.get("case", "")
+
+    def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
+        from restcorn_engine import CheckedRows
+
+        rows = [{"a": 1}, {"a": "two"}]
+        checks = {
+            "unknown column": {"zzz": ({int}, None, False)},
+            "not a tuple": {"a": [int]},
+            "not a type": {"a": ({"int"}, None, False)},
+            "bad bits": {"a": ({int}, 99, False)},
+            "not a dict": [("a", ({int}, None, False))],
+            "silent misfit": {"a": ({int}, 32, False)},
+        }[self.case]
+        return CheckedRows(rows, checks, lambda row: None)
+
+
+class ReportsCheckedRowsFDW(RestFDW):
+    """RestFDW that says, in a NOTICE, the type of what its execute returned."""
+
+    def execute(self, *args, **kwargs):
+        rows = super().execute(*args, **kwargs)
+        report("execute returned", type(rows).__name__)
+        return rows

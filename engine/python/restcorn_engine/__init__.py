@@ -8,9 +8,9 @@ import sys
 from collections import namedtuple
 
 __all__ = [
-    "ANY", "ALL", "ColumnDefinition", "ForeignDataWrapper", "MulticornException",
+    "ANY", "ALL", "CheckedRows", "ColumnDefinition", "ForeignDataWrapper", "MulticornException",
     "Qual", "SortKey", "TableDefinition", "can_read_server_files", "log_to_postgres",
-    "multicorn2_behaviour",
+    "checks_rows", "multicorn2_behaviour",
 ]
 
 # The levels of log_to_postgres: the numbers of the standard library's logging
@@ -149,6 +149,37 @@ def multicorn2_behaviour():
     """
     native = sys.modules.get("_restcorn")  # the engine's C module, there before this one
     return native is not None and native.multicorn2_behaviour()
+
+
+def checks_rows():
+    """True when ``execute`` may return CheckedRows: in a backend, not standing in for
+    Multicorn2 (which iterates them as plain rows, unchecked). False outside a backend."""
+    native = sys.modules.get("_restcorn")
+    return native is not None and not native.multicorn2_behaviour()
+
+
+class CheckedRows:
+    """Rows (dicts) whose values the engine checks as it converts them: what ``execute`` may
+    return when checks_rows() says so, to spare the wrapper a pass over each page.
+
+    ``checks``: {column name: (accepted types, integer bits or None, missing
+    allowed)}. A row fits when it is a dict and, for each column named,
+    the type of its value under the column's name is one of the accepted
+    types (exactly: no subclass), or it has no such key and missing is
+    allowed; an int must fit a signed integer of ``bits`` bits when given.
+    At the
+    first row that does not fit, the engine calls ``misfit(row)``, which
+    must raise the ERROR that says why; the scan ends with an ERROR even if
+    it does not. Each column named must be one of the foreign table's.
+    """
+
+    def __init__(self, rows, checks, misfit):
+        self.rows = rows
+        self.checks = checks
+        self.misfit = misfit
+
+    def __iter__(self):
+        return iter(self.rows)
 
 
 def can_read_server_files():
