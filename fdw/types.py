@@ -112,17 +112,25 @@ def converter(column):
     return to_json_text if column.kind == JSON else None
 
 
+def reads_own_key(column):
+    """True when the column's value is the record's key of the column's own name: a plain
+    key, not a dotted path or the whole record (what PostgreSQL reads from a record as is)."""
+    return keys_of(column.field) == (column.name,) and column.field != WHOLE_RECORD
+
+
 def row_builder(columns, names):
     """A function record -> row for the columns ``names``, or None when records can be rows as-is.
 
     None (the fast path) when every wanted column reads the JSON key of its own
     name and needs no conversion: PostgreSQL reads the columns it wants from
     the record dict and ignores other keys, so no per-row Python work is done.
+    A column named ``a.b`` reads the path a -> b (a key holding a dot cannot
+    be named), so it is built.
     Not under Multicorn2's behaviour: it converts every key naming a column,
     asked for or not (a dict under an unread json column would fail).
     """
     wanted = [columns[name] for name in columns if name in names]
-    if all(col.field == col.name and converter(col) is None for col in wanted) \
+    if all(reads_own_key(col) and converter(col) is None for col in wanted) \
             and not multicorn2_behaviour():
         return None
     plan = [(col.name, getter(col.field), converter(col)) for col in wanted]
@@ -235,8 +243,7 @@ def host_checks(columns, names, missing_fields="error"):
     """
     return {column.name: (accepted - {Missing}, bits, Missing in accepted)
             for column, accepted, bits, float_bits in value_checks(columns, names, missing_fields)
-            if keys_of(column.field) == (column.name,) and column.field != WHOLE_RECORD
-            and float_bits is None}
+            if reads_own_key(column) and float_bits is None}
 
 
 def values_of(records, field, source):

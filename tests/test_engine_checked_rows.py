@@ -187,3 +187,23 @@ def test_rest_fdw_has_the_engine_check_its_rows_but_under_the_stand_in(db, stub,
     finally:
         db.execute("RESET restcorn.multicorn2_behaviour")
         db.execute("DROP SERVER reports_checked CASCADE")
+
+
+@pytest.mark.parametrize("stand_in", [False, True])
+def test_a_column_named_with_a_dot_reads_the_path(db, stub, stand_in):
+    """A column "a.b" without a field option reads the path a -> b, as its check does; the
+    records are never handed to PostgreSQL as they are (it would read a key "a.b": NULL)."""
+    serve_records(['{"a":{"b":5},"i":1}', '{"a":{"b":6},"a.b":7,"i":2}'])
+    db.execute("DROP SERVER IF EXISTS dotted CASCADE")
+    db.execute("CREATE SERVER dotted FOREIGN DATA WRAPPER restcorn OPTIONS "
+               "(wrapper 'fdw.RestFDW', url '%s')" % stub)
+    db.execute('CREATE FOREIGN TABLE dotted ("a.b" int, i int) SERVER dotted '
+               "OPTIONS (path '/items', records_path 'records')")
+    try:
+        if stand_in:
+            db.execute("SET restcorn.multicorn2_behaviour = on")
+        assert db.rows('SELECT "a.b", i FROM dotted') == [(5, 1), (6, 2)]
+        assert db.rows('SELECT "a.b" FROM dotted') == [(5,), (6,)]
+    finally:
+        db.execute("RESET restcorn.multicorn2_behaviour")
+        db.execute("DROP SERVER dotted CASCADE")
