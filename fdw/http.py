@@ -41,8 +41,6 @@ import sys
 from collections import namedtuple
 from decimal import Decimal
 
-import msgspec
-
 from . import cache, interrupts, stats, transport
 from .auth import mask
 from .errors import FdwError, excerpt
@@ -312,10 +310,11 @@ def decode_answer(table, url, response, counters, on_read=None):
         on_read(response.headers)
     status = status_line(response)
     estimate = check_parsed_size(table, url, body)
-    try:
-        return DECODER.decode(body), estimate
-    except (msgspec.DecodeError, RecursionError):
-        pass  # json (below) decodes what it can, and words every refusal as before
+    if len(body) >= FAST_DECODE_BYTES:
+        try:
+            return fast_decoder().decode(body), estimate
+        except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
+            pass  # json (below) decodes what it can, and words every refusal as before
     text = utf8_text(table, url, response, body, "JSON must be UTF-8")
     body = None  # the text replaces the bytes: only one of them is held while parsing
     try:
@@ -369,13 +368,29 @@ def quoted(table, text):
     return excerpt(mask(text, table.credentials.secrets))
 
 
-# JSON bytes -> the value json.loads(text, parse_float=Decimal) gives, in about 60% of its
-# time (no text copy; C throughout). It refuses everything json refuses (bytes that
-# are not UTF-8, a BOM, integers past 4,300 digits, nesting past the recursion
-# limit) and more: NaN and Infinity, and lone UTF-16 surrogates, which json reads
-# (then NotText refuses). What it refuses goes to json, so every value and every
-# error is json's; tests/test_json_decoding.py compares the two.
-DECODER = msgspec.json.Decoder(float_hook=Decimal)
+# Answers of at least this many bytes are decoded by msgspec (fast_decoder), smaller ones by
+# json: msgspec's import takes about 40 ms, once per backend, more than json takes to decode
+# hundreds of small answers.
+FAST_DECODE_BYTES = 64 * 1024
+_fast_decoder = None
+
+
+def fast_decoder():
+    """A msgspec decoder: JSON bytes -> the value json.loads(text, parse_float=Decimal) gives,
+    in about 60% of its time (no text copy; C throughout). Imported at first use.
+
+    It refuses everything json refuses (bytes that are not UTF-8, a BOM,
+    integers past 4,300 digits, nesting past the recursion limit) and more:
+    NaN and Infinity, and lone UTF-16 surrogates, which json reads (then
+    NotText refuses). What it refuses goes to json, so every value and every
+    error is json's; tests/test_json_decoding.py compares the two.
+    """
+    global _fast_decoder
+    if _fast_decoder is None:
+        import msgspec.json
+
+        _fast_decoder = msgspec.json.Decoder(float_hook=Decimal)
+    return _fast_decoder
 
 
 def parse_json(text):

@@ -1,4 +1,4 @@
-"""Answers are decoded by msgspec first and by json where msgspec refuses (fdw/http.py).
+"""Large answers are decoded by msgspec, and by json where msgspec refuses (fdw/http.py).
 
 Wherever msgspec decodes a body, its value must be exactly json's (json.loads
 of the UTF-8 text, numbers with a fraction or exponent as Decimal): the same
@@ -9,12 +9,22 @@ own way (NaN, lone surrogates) and the ones both refuse.
 """
 import json
 import math
+import os
+import sys
 from decimal import Decimal
 
-import pytest
-from hypothesis import given, settings, strategies as st
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "engine", "python"))
 
-from fdw.http import DECODER
+import pytest  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
+
+from fdw import RestFDW  # noqa: E402
+from fdw.http import FAST_DECODE_BYTES, fast_decoder  # noqa: E402
+from stub_http import StubHandler, serve  # noqa: E402
+
+DECODER = fast_decoder()
 
 
 def identical(a, b):
@@ -105,3 +115,38 @@ def test_what_msgspec_refuses_goes_to_json(body):
     is not JSON: msgspec refuses them all, and json reads them or refuses them as before."""
     with pytest.raises((ValueError, RecursionError)):
         DECODER.decode(body)
+
+
+# --- through the wrapper: a large answer (msgspec) reads as a small one (json) -------------------
+
+class Answer(StubHandler):
+    """GET /: the server's ``record`` (a JSON text) after ``filler`` plain records."""
+
+    def do_GET(self):
+        records = ['{"id":%d,"x":"%s","n":1,"f":1}' % (number, "f" * 40)
+                   for number in range(self.server.filler)]
+        body = '{"records":[%s]}' % ",".join(records + [self.server.record])
+        self.send_body(200, body.encode("utf-8"))
+
+
+@pytest.mark.parametrize("record", [
+    '{"id":1,"x":"plain","n":1.10,"f":NaN}', '{"id":1,"x":"\\ud83d\\ude00","n":-0.0,"f":1E400}',
+    '{"id":1,"x":"\\ud800","n":1,"f":1}', '{"id":1,"x":"a","x":"b","n":1e-2,"f":Infinity}',
+    '{"id":123456789012345678901234567890,"x":"a","n":1,"f":1}', '{"id":1,"x":"a","n":1,"f":1'])
+def test_a_large_answer_reads_as_a_small_one(record):
+    columns = {"id": ColumnDefinition("id", 1700, -1, "numeric", "numeric"),
+               "x": ColumnDefinition("x", 25, -1, "text", "text"),
+               "n": ColumnDefinition("n", 1700, -1, "numeric", "numeric"),
+               "f": ColumnDefinition("f", 701, -1, "double precision", "double precision")}
+    found = {}
+    for filler in (0, 2000):  # about 0.1 and 140 kB: json, then msgspec
+        with serve(Answer, record=record, filler=filler) as url:
+            table = RestFDW({"url": url, "records_path": "records", "pagination": "none",
+                             "use_remote_estimate": "false", "retries": "0"}, columns)
+            try:
+                rows = list(table.execute([], set(columns)))
+                found[filler] = ("rows", [repr(value) for value in rows[-1].values()])
+            except MulticornException as error:
+                found[filler] = ("error", error.message.replace(url, "URL"), error.hint)
+    assert FAST_DECODE_BYTES < 2000 * 60
+    assert found[0] == found[2000]

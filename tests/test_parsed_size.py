@@ -18,7 +18,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from fdw.http import ANY_JSON_PER_BYTE, DECODER, parsed_size, text_bytes_per_byte
+from fdw.http import ANY_JSON_PER_BYTE, fast_decoder, parsed_size, text_bytes_per_byte
+
+DECODER = fast_decoder()
 
 
 def needed(strings):
