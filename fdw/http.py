@@ -313,7 +313,7 @@ def decode_answer(table, url, response, counters, on_read=None):
     if len(body) >= FAST_DECODE_BYTES:
         try:
             return fast_decoder().decode(body), estimate
-        except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
+        except (ValueError, RecursionError, ArithmeticError):  # DecodeError is a ValueError
             pass  # json (below) decodes what it can, and words every refusal as before
     text = utf8_text(table, url, response, body, "JSON must be UTF-8")
     body = None  # the text replaces the bytes: only one of them is held while parsing
@@ -323,6 +323,11 @@ def decode_answer(table, url, response, counters, on_read=None):
         raise FdwError("%s answered %s with JSON nested too deeply to read"
                        % (show(table, url), status),
                        hint="Check the url and path options: they must name the JSON endpoint.",
+                       detail=quoted(table, text[:ERROR_BODY_BYTES])) from None
+    except ArithmeticError:  # Decimal("1e1000000000000000000"): past Decimal's exponents
+        raise FdwError("%s answered %s with a number too large to read"
+                       % (show(table, url), status),
+                       hint="A number's exponent must be less than 10^18.",
                        detail=quoted(table, text[:ERROR_BODY_BYTES])) from None
     except NotText as error:
         raise FdwError("%s answered %s with %s, which is not text PostgreSQL can store"

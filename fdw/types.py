@@ -89,18 +89,37 @@ def json_text(value, compact=False, ascii_only=True):
 
     As Python's json.dumps writes it by default (``{"a": "\\u00e9"}``, the
     form error messages show); ``compact``: no blank after ``,`` and ``:``;
-    not ``ascii_only``: non-ASCII characters as themselves.
+    not ``ascii_only``: non-ASCII characters as themselves. Written with a
+    stack of its own, not by recursion: any value a decoder made, however
+    deeply nested, is written.
     """
-    if isinstance(value, Decimal):
-        return str(value)
     comma, colon = COMPACT if compact else (", ", ": ")
-    if isinstance(value, dict):
-        return "{%s}" % comma.join(
-            "%s%s%s" % (json.dumps(key, ensure_ascii=ascii_only), colon,
-                        json_text(item, compact, ascii_only)) for key, item in value.items())
-    if isinstance(value, list):
-        return "[%s]" % comma.join(json_text(item, compact, ascii_only) for item in value)
-    return json.dumps(value, ensure_ascii=ascii_only)
+    parts = []
+    pending = [value]  # values still to write, last first, and Text between them
+    while pending:
+        item = pending.pop()
+        if type(item) is Text:
+            parts.append(item)
+        elif isinstance(item, Decimal):
+            parts.append(str(item))
+        elif isinstance(item, dict) and item:
+            pending.append(Text("}"))
+            for number, (key, member) in enumerate(reversed(item.items())):
+                pending.append(member)
+                pending.append(Text(json.dumps(key, ensure_ascii=ascii_only) + colon))
+                pending.append(Text(comma if number < len(item) - 1 else "{"))
+        elif isinstance(item, list) and item:
+            pending.append(Text("]"))
+            for number, member in enumerate(reversed(item)):
+                pending.append(member)
+                pending.append(Text(comma if number < len(item) - 1 else "["))
+        else:
+            parts.append(json.dumps(item, ensure_ascii=ascii_only))
+    return "".join(parts)
+
+
+class Text(str):
+    """A piece of json_text's output, told apart from the string values it writes."""
 
 
 def converter(column):
@@ -213,6 +232,8 @@ def page_checker(columns, names, missing_fields="error", skip=()):
             if column.name not in skip]
 
     def check(records, source):
+        if not plan and not skip and set(map(type, records)) - {dict}:
+            check_objects(records, source)  # no value is read (count(*)): still records
         for column, get, accepted, bits, float_bits in plan:
             try:
                 values = list(map(get, records))
@@ -248,12 +269,17 @@ def host_checks(columns, names, missing_fields="error"):
 
 def values_of(records, field, source):
     """Each record's value for ``field`` (MISSING when it has none); FdwError for a non-object."""
+    check_objects(records, source)
+    return list(map(getter(field, MISSING), records))
+
+
+def check_objects(records, source):
+    """FdwError for the first record of a page that is not a JSON object."""
     for number, record in enumerate(records, 1):
         if type(record) is not dict:
             raise FdwError("record %d from %s is %s, not a JSON object"
                            % (number, source, excerpt(json_text(record), 80)),
                            hint="Check the records_path option: it must name a list of objects.")
-    return list(map(getter(field, MISSING), records))
 
 
 def check_range(column, values, seen, bits, source):

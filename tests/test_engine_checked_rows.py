@@ -9,7 +9,8 @@ page itself (SelfCheckingRestFDW, as under Multicorn2), but one: the wrapper
 checks a whole page before PostgreSQL converts any of its rows, the engine
 row by row, so a value PostgreSQL refuses (a NUL, a varchar too long) in a
 row before the first misfit gives its own ERROR first, and a query that stops
-before the misfit (LIMIT) gets its rows, as from a local table. A stub service sends
+before the misfit (a LIMIT, an EXISTS, a cursor fetched part way) gets its
+rows, as from a local table. A stub service sends
 generated pages, good and bad, to both.
 """
 import json
@@ -207,3 +208,33 @@ def test_a_column_named_with_a_dot_reads_the_path(db, stub, stand_in):
     finally:
         db.execute("RESET restcorn.multicorn2_behaviour")
         db.execute("DROP SERVER dotted CASCADE")
+
+
+@pytest.mark.parametrize("bad", ["null", '"x"', "[1,2]", "5", "true"])
+@pytest.mark.parametrize("sql", ["SELECT count(*) FROM {t}",
+                                 "SELECT count(*) FROM {t}, (VALUES (1), (2)) v",
+                                 "SELECT q FROM {t}_q WHERE q = 'z'"])
+def test_records_that_are_not_objects_are_an_error_when_no_value_is_read(db, stub, bad, sql):
+    """A query that reads no value of the records (count(*); only a query_param column) still
+    gets the ERROR for a record that is not an object, under both hosts: a null record ended
+    the scan silently, others were counted, or failed in Python."""
+    serve_records(['{"id":1}', bad, '{"id":3}', '{"id":4}'])
+    db.execute("DROP SERVER IF EXISTS not_objects CASCADE")
+    db.execute("CREATE SERVER not_objects FOREIGN DATA WRAPPER restcorn OPTIONS "
+               "(wrapper 'fdw.RestFDW', url '%s')" % stub)
+    db.execute("CREATE FOREIGN TABLE not_objects (id int) SERVER not_objects "
+               "OPTIONS (path '/items', records_path 'records', pagination 'none')")
+    db.execute("CREATE FOREIGN TABLE not_objects_q (id int, q text OPTIONS (query_param 'q')) "
+               "SERVER not_objects OPTIONS (path '/items', records_path 'records', "
+               "pagination 'none')")
+    try:
+        for stand_in in (False, True):
+            db.execute("SET restcorn.multicorn2_behaviour = %s" % ("on" if stand_in else "off"))
+            with pytest.raises(psycopg.Error) as raised:
+                db.rows(sql.format(t="not_objects"))
+            assert raised.value.diag.message_primary.startswith(
+                "record 2 from %s/items" % stub), (stand_in, raised.value.diag.message_primary)
+            assert raised.value.diag.message_primary.endswith("not a JSON object")
+    finally:
+        db.execute("RESET restcorn.multicorn2_behaviour")
+        db.execute("DROP SERVER not_objects CASCADE")

@@ -5,7 +5,9 @@ of the UTF-8 text, numbers with a fraction or exponent as Decimal): the same
 types, keys in the same order, the last of repeated keys, Decimals with the
 same digits and exponent. Bodies it refuses go to json, so their value or
 error is json's as before; those checked here are the ones json reads in its
-own way (NaN, lone surrogates) and the ones both refuse.
+own way (NaN, lone surrogates) and the ones both refuse. One difference is
+left: near Python's recursion limit (about 1,000 levels) msgspec reads a few
+levels deeper than json, which refuses such a body as nested too deeply.
 """
 import json
 import math
@@ -22,6 +24,7 @@ from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
 
 from fdw import RestFDW  # noqa: E402
 from fdw.http import FAST_DECODE_BYTES, fast_decoder  # noqa: E402
+from fdw.types import json_text  # noqa: E402
 from stub_http import StubHandler, serve  # noqa: E402
 
 DECODER = fast_decoder()
@@ -132,7 +135,9 @@ class Answer(StubHandler):
 @pytest.mark.parametrize("record", [
     '{"id":1,"x":"plain","n":1.10,"f":NaN}', '{"id":1,"x":"\\ud83d\\ude00","n":-0.0,"f":1E400}',
     '{"id":1,"x":"\\ud800","n":1,"f":1}', '{"id":1,"x":"a","x":"b","n":1e-2,"f":Infinity}',
-    '{"id":123456789012345678901234567890,"x":"a","n":1,"f":1}', '{"id":1,"x":"a","n":1,"f":1'])
+    '{"id":123456789012345678901234567890,"x":"a","n":1,"f":1}', '{"id":1,"x":"a","n":1,"f":1',
+    '{"id":1,"x":"a","n":1e1000000000000000000,"f":1}',
+    '{"id":1,"x":"a","n":1,"f":1,"unread":1e1000000000000000000}'])
 def test_a_large_answer_reads_as_a_small_one(record):
     columns = {"id": ColumnDefinition("id", 1700, -1, "numeric", "numeric"),
                "x": ColumnDefinition("x", 25, -1, "text", "text"),
@@ -150,3 +155,52 @@ def test_a_large_answer_reads_as_a_small_one(record):
                 found[filler] = ("error", error.message.replace(url, "URL"), error.hint)
     assert FAST_DECODE_BYTES < 2000 * 60
     assert found[0] == found[2000]
+
+
+def test_an_exponent_past_decimal_s_is_an_error_naming_the_url():
+    """Decimal refuses exponents from 10^18 (decimal.InvalidOperation): an ERROR saying so,
+    never a Python error, whichever decoder reads the answer."""
+    columns = {"id": ColumnDefinition("id", 23, -1, "integer", "integer")}
+    for filler in (0, 2000):
+        record = '{"id":1,"x":"a","n":1,"f":1,"big":1e1000000000000000000}'
+        with serve(Answer, record=record, filler=filler) as url:
+            table = RestFDW({"url": url, "records_path": "records", "pagination": "none",
+                             "use_remote_estimate": "false", "retries": "0"}, columns)
+            with pytest.raises(MulticornException) as raised:
+                list(table.execute([], {"id"}))
+            assert raised.value.message == "%s?fields=id answered HTTP 200 OK with a number " \
+                "too large to read" % url
+
+
+def test_values_nested_past_the_recursion_limit_are_written_and_named():
+    """A misfit nested 600 deep is named in its ERROR; a jsonb value as deep, with a Decimal in
+    it, is written (json_text keeps its own stack)."""
+    deep_list = "[" * 600 + "1" + "]" * 600
+    columns = {"id": ColumnDefinition("id", 23, -1, "integer", "integer"),
+               "j": ColumnDefinition("j", 3802, -1, "jsonb", "jsonb")}
+    record = '{"id":%s,"j":1}' % deep_list
+    with serve(Answer, record=record, filler=0) as url:
+        table = RestFDW({"url": url, "records_path": "records", "pagination": "none",
+                         "use_remote_estimate": "false"}, columns)
+        with pytest.raises(MulticornException) as raised:
+            list(table.execute([], {"id"}))
+        assert raised.value.message.startswith('column "id": value [[[[')
+        assert raised.value.message.endswith("is not an integer")
+    deep_decimal = "[" * 600 + "1.50" + "]" * 600
+    with serve(Answer, record='{"id":1,"j":%s}' % deep_decimal, filler=0) as url:
+        table = RestFDW({"url": url, "records_path": "records", "pagination": "none",
+                         "use_remote_estimate": "false"}, columns)
+        assert list(table.execute([], {"j"}))[0]["j"] == deep_decimal
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner,
+                                                                 max_size=4), max_leaves=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(JSON_VALUES, st.booleans(), st.booleans())
+def test_json_text_writes_what_json_dumps_writes(value, compact, ascii_only):
+    assert json_text(value, compact, ascii_only) == json.dumps(
+        value, ensure_ascii=ascii_only, separators=(",", ":") if compact else None)
