@@ -44,6 +44,7 @@ from decimal import Decimal
 from . import cache, interrupts, stats, transport
 from .auth import mask
 from .errors import FdwError, excerpt
+from .multicorn_compat import preloading
 from .records import find, keys_of, records_in
 from .retry import RETRY_STATUSES, Retryable, retry_after_seconds, with_retries
 from .types import json_text
@@ -396,6 +397,10 @@ def fast_decoder():
 
         _fast_decoder = msgspec.json.Decoder(float_hook=Decimal)
     return _fast_decoder
+
+
+if preloading():  # at server start, once for every backend (restcorn.preload)
+    fast_decoder()
 
 
 def parse_json(text):

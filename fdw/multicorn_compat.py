@@ -57,6 +57,17 @@ def host_checks_rows():
     return restcorn_engine.CheckedRows if checks_rows is not None and checks_rows() else None
 
 
+def preloading():
+    """True while the engine's restcorn.preload imports the wrappers' modules at server start
+    (restcorn_engine.preloading); False under Multicorn2 and at any other time."""
+    if ENGINE == "multicorn":
+        return False
+    import restcorn_engine
+
+    found = getattr(restcorn_engine, "preloading", None)
+    return bool(found and found())
+
+
 def multicorn2_behaviour():
     """True when the host gives Multicorn2 3.2's facts (real Multicorn2, or the engine's stand-in).
 
@@ -69,4 +80,5 @@ def multicorn2_behaviour():
 
 
 __all__ = ["ALL", "ANY", "ColumnDefinition", "ENGINE", "ForeignDataWrapper", "Qual", "SortKey",
-           "TableDefinition", "host_checks_rows", "log_to_postgres", "multicorn2_behaviour"]
+           "TableDefinition", "host_checks_rows", "log_to_postgres", "multicorn2_behaviour",
+           "preloading"]

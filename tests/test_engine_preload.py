@@ -109,6 +109,14 @@ def test_the_wrappers_are_imported_before_the_first_query(conn):
     assert conn.value("SELECT count(*) FROM dictionary WHERE id = 7") == 1
 
 
+def test_the_json_decoder_of_large_answers_is_imported_at_server_start(conn):
+    """fdw.http imports msgspec (about 40 ms) at server start under preload; without it, only at
+    a backend's first large answer (tests/test_speed.py checks a small query's imports)."""
+    if not has_plpython(conn):
+        pytest.skip("PL/Python is not installed here")
+    assert conn.value("SELECT loaded('msgspec.json')") is True
+
+
 def test_plpython_after_a_foreign_query(conn):
     if not has_plpython(conn):
         pytest.skip("PL/Python is not installed here")

@@ -196,6 +196,15 @@ rc_py_multicorn2_behaviour(PyObject *self, PyObject *args)
 	return PyBool_FromLong(rc_multicorn2_behaviour);
 }
 
+/* True while restcorn.preload imports the wrappers' modules (rc_import_wrapper_modules). */
+static bool rc_preloading = false;
+
+static PyObject *
+rc_py_preloading(PyObject *self, PyObject *args)
+{
+	return PyBool_FromLong(rc_preloading);
+}
+
 /* PostgreSQL's rule for reading server files (COPY FROM a file, file_fdw). */
 static PyObject *
 rc_py_can_read_server_files(PyObject *self, PyObject *args)
@@ -215,6 +224,8 @@ static PyMethodDef rc_py_methods[] = {
 	"True when the current user may read files on the database server."},
 	{"multicorn2_behaviour", rc_py_multicorn2_behaviour, METH_NOARGS,
 	"The setting restcorn.multicorn2_behaviour."},
+	{"preloading", rc_py_preloading, METH_NOARGS,
+	"True while restcorn.preload imports the wrappers' modules at server start."},
 	{"log", rc_py_log, METH_VARARGS, "Report a message to PostgreSQL."},
 	{"interrupt_pending", rc_py_interrupt_pending, METH_NOARGS,
 	"True when PostgreSQL wants the current statement to stop."},
@@ -394,6 +405,7 @@ rc_import_wrapper_modules(bool quiet)
 
 	if (!SplitGUCList(list, ',', &entries))
 		return;
+	rc_preloading = true;
 	foreach(lc, entries)
 	{
 		char	   *module = pstrdup((const char *) lfirst(lc));
@@ -431,6 +443,7 @@ rc_import_wrapper_modules(bool quiet)
 		Py_XDECREF(tb);
 		PyErr_Clear();
 	}
+	rc_preloading = false;
 }
 
 /*

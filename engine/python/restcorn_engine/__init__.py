@@ -10,7 +10,7 @@ from collections import namedtuple
 __all__ = [
     "ANY", "ALL", "CheckedRows", "ColumnDefinition", "ForeignDataWrapper", "MulticornException",
     "Qual", "SortKey", "TableDefinition", "can_read_server_files", "log_to_postgres",
-    "checks_rows", "multicorn2_behaviour",
+    "checks_rows", "multicorn2_behaviour", "preloading",
 ]
 
 # The levels of log_to_postgres: the numbers of the standard library's logging
@@ -149,6 +149,13 @@ def multicorn2_behaviour():
     """
     native = sys.modules.get("_restcorn")  # the engine's C module, there before this one
     return native is not None and native.multicorn2_behaviour()
+
+
+def preloading():
+    """True while ``restcorn.preload`` imports the wrappers' modules at server start: a module
+    may then import what its first queries would, once for every backend. False elsewhere."""
+    native = sys.modules.get("_restcorn")
+    return native is not None and hasattr(native, "preloading") and native.preloading()
 
 
 def checks_rows():
