@@ -110,7 +110,8 @@ def mask(text, secrets):
 
     A text cut before it was masked may begin with the end of a secret or end
     with its start (before a "..."): PARTIAL or more such characters are masked
-    too. Texts are masked before they are cut (errors.excerpt after mask).
+    too, also before a "..." inside the text (a cut value quoted in a longer
+    message). Texts are masked before they are cut (errors.excerpt after mask).
     """
     if text is None:
         return None
@@ -121,11 +122,12 @@ def mask(text, secrets):
     text = re.sub("|".join(map(re.escape, forms)), MASK, text, flags=re.IGNORECASE)
     for form in forms:
         folded = form.casefold()
-        body, dots = (text[:-3], "...") if text.endswith("...") else (text, "")
-        for size in range(len(form) - 1, PARTIAL - 1, -1):
-            if body[-size:].casefold() == folded[:size]:
-                text = body[:-size] + MASK + dots
-                break
+        cuts = [match.start() for match in re.finditer(r"\.\.\.", text)] + [len(text)]
+        for cut in reversed(cuts):  # from the end: earlier positions stay where they were
+            for size in range(len(form) - 1, PARTIAL - 1, -1):
+                if size <= cut and text[cut - size:cut].casefold() == folded[:size]:
+                    text = text[:cut - size] + MASK + text[cut:]
+                    break
         for size in range(len(form) - 1, PARTIAL - 1, -1):
             if text[:size].casefold() == folded[-size:]:
                 text = MASK + text[size:]

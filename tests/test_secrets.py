@@ -9,19 +9,22 @@ to its user and the server's owner. Property tests show that no qual value
 can add a parameter, change the path or reach another host.
 """
 import hashlib
+import json
 import socket
 from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 import pytest
 from hypothesis import given, strategies as st
-from restcorn_engine import ColumnDefinition, Qual
+from restcorn_engine import ColumnDefinition, MulticornException, Qual
 
-from fdw import DictionaryFDW
+from fdw import DictionaryFDW, RestFDW
 from fdw.auth import mask
+from fdw.errors import excerpt
 from fdw.http import request_url
 from fdw.pushdown import page_params, scan_params
 from fdw.urls import redact
+from stub_http import StubHandler, serve
 
 TOKEN = "tok_Zq8xK2v9LpW3mN7r"
 KEY = "key_Hh41Yy0PpQ3wERt9"
@@ -359,3 +362,39 @@ VISIBLE_ASCII = st.characters(min_codepoint=33, max_codepoint=126, blacklist_cha
 def test_mask_removes_every_copy(secret, before, after):
     text = before + secret + after + secret
     assert secret not in mask(text, [secret])
+
+
+@given(st.text(alphabet=VISIBLE_ASCII, min_size=8, max_size=30), st.text(max_size=90),
+       st.integers(4, 7), st.text(max_size=40))
+def test_a_secret_cut_inside_a_longer_message_is_masked(secret, before, shown, after):
+    """A value cut by errors.excerpt and then quoted in a message (a misfit's value, say): the
+    start of a secret before the cut's "..." is masked wherever the cut lands."""
+    value = excerpt(before + secret, len(before) + shown + 3)
+    text = 'column "n": value %s from URL is not an integer%s' % (value, after)
+    masked = mask(text, [secret])
+    assert secret[:shown] not in masked.replace("***", "\0")
+
+
+class EchoesTheToken(StubHandler):
+    """GET: one record whose "n" holds 70 characters, then the bearer token it was sent."""
+
+    def do_GET(self):
+        token = self.headers.get("Authorization", "").split(" ")[-1]
+        body = json.dumps({"records": [{"id": 1, "n": "x" * 70 + token}]})
+        self.send_body(200, body.encode())
+
+
+def test_a_misfit_value_holding_the_token_shows_none_of_it():
+    """The service puts the token, after 70 characters, into a value that does not fit its
+    column: the ERROR's cut of the value shows no part of it."""
+    columns = {"id": ColumnDefinition("id", 23, -1, "integer", "integer"),
+               "n": ColumnDefinition("n", 23, -1, "integer", "integer")}
+    with serve(EchoesTheToken) as url:
+        table = RestFDW({"url": url, "records_path": "records", "pagination": "none",
+                         "use_remote_estimate": "false", "token": "S3cr3tT0ken"}, columns)
+        with pytest.raises(MulticornException) as raised:
+            list(table.execute([], {"id", "n"}))
+    error = raised.value
+    assert error.message.startswith('column "n": value "xxxx')
+    shown = " ".join(filter(None, (error.message, error.detail, error.hint)))
+    assert not any("S3cr3tT0ken"[i:i + 4] in shown for i in range(len("S3cr3tT0ken") - 3))
