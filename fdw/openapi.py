@@ -62,6 +62,7 @@ from .errors import FdwError
 from .multicorn_compat import ColumnDefinition, TableDefinition, log_to_postgres
 from .options import SERVER_OPTIONS, TABLE_OPTIONS, OptionError, parse_table
 from .pushdown import STYLE_WORDS, param_key
+from .records import WHOLE_RECORD
 from .urls import endpoint, origin, placeholders, redact
 
 DEFAULT_DOCUMENT = "/openapi.json"
@@ -317,6 +318,25 @@ def skipped(path, reason):
     string, as YAML may make it, shown as JSON: ``GET null``)."""
     shown = path if isinstance(path, str) else json.dumps(path, default=str)
     log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s skipped: %s" % (shown, reason), logging.INFO)
+
+
+def skipped_property(path, name, reason):
+    """A NOTICE that the record property ``name`` of GET ``path`` gets no column, and why."""
+    log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s: property %s gets no column: %s"
+                    % (path, json.dumps(name, ensure_ascii=False), reason), logging.INFO)
+
+
+MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL cuts longer names to this
+
+
+def identifier(name):
+    """``name`` as PostgreSQL keeps it as a column name: cut to MAX_IDENTIFIER_BYTES bytes of
+    UTF-8 at a character's end (pg_mbcliplen); the column then reads the field by option."""
+    if not isinstance(name, str):  # a YAML key (1:): refused by not_strings
+        return name
+    data = name.encode("utf-8", "surrogatepass")
+    return name if len(data) <= MAX_IDENTIFIER_BYTES else \
+        data[:MAX_IDENTIFIER_BYTES].decode("utf-8", "ignore")
 
 
 # What a part of a document of the wrong kind raises where it is read (a list where an object
@@ -590,7 +610,7 @@ class Spec:
             options["fields_param"] = ""
         options = {option: value for option, value in options.items()
                    if option in ALWAYS_SET or value != TABLE_OPTIONS[option].default}
-        columns = builder.columns()
+        columns = builder.columns(path)
         wrong = next(not_strings(columns, options), None)
         if wrong is not None:
             return "%s %s is %s, not a string" % (wrong[0], wrong[1], kind(wrong[2]))
@@ -828,20 +848,33 @@ class TableBuilder:
                     and value.split(".")[0] in self.always:
                 self.sortable.add(column)
 
-    def columns(self):
-        definitions = []
+    def columns(self, path):
+        """The ColumnDefinitions of the table of GET ``path``; a property no column can read
+        is left out, with a NOTICE saying why."""
+        definitions, names = [], set()
         for column, field in self.fields.items():
+            if field == column and isinstance(field, str) and ("." in field
+                                                               or field == WHOLE_RECORD):
+                skipped_property(path, field, "no field option can name a key holding a dot"
+                                 if "." in field else "a field * reads the whole record")
+                continue
+            name = identifier(column)
+            if name in names:
+                skipped_property(path, field or column, "its first %d bytes, %s, name another "
+                                 "column" % (MAX_IDENTIFIER_BYTES, json.dumps(name)))
+                continue
+            names.add(name)
             options = {}
             if column in self.required:
                 options["query_param"] = self.required[column]
-            elif field != column:
+            elif field != name:
                 options["field"] = field
             if self.filters.get(column):
                 options["filters"] = ",".join(self.filters[column])
             if column in self.sortable:  # never null, by the schema
                 options["sortable"] = "true"
                 options["null_order"] = "none"
-            definitions.append(ColumnDefinition(column, type_name=self.types[column],
+            definitions.append(ColumnDefinition(name, type_name=self.types[column],
                                                 options=options))
         return definitions
 

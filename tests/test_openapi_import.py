@@ -125,6 +125,33 @@ def test_conventions_without_extensions():
                                      "missing_fields": "null", "total_key": ""}  # no count
 
 
+def test_properties_no_column_can_read_are_left_out_with_a_notice(caplog):
+    """A property named with a dot (no field option can name such a key: the column would read
+    the path a -> b), one named * (the whole record), and names longer than PostgreSQL keeps
+    (63 bytes): cut, reading the property by its field option, or left out when the cut name
+    is another column's."""
+    long_name = "p" * 62 + "_alpha"
+    record = {"type": "object", "properties": {
+        "id": {"type": "integer"}, "a.b": {"type": "string"}, "*": {"type": "string"},
+        "a": {"type": "object", "properties": {"b": {"type": "string"}}},
+        long_name: {"type": "string"}, "p" * 62 + "_beta": {"type": "string"},
+        "é" * 40: {"type": "string"}}}
+    document = {"openapi": "3.0.3", "paths": {"/items": {"get": {"responses": {"200": {
+        "content": {"application/json": {"schema": {"type": "array", "items": record}}}}}}}}}
+    with caplog.at_level("INFO", logger="restcorn"):
+        columns, _ = described(table_definitions(document))["items"]
+    assert columns == {"id": ("bigint", {}), "a": ("jsonb", {}),
+                       long_name[:63]: ("text", {"field": long_name}),
+                       "é" * 31: ("text", {"field": "é" * 40})}
+    assert [record.getMessage() for record in caplog.records] == [
+        'IMPORT FOREIGN SCHEMA: GET /items: property "a.b" gets no column: no field option can '
+        "name a key holding a dot",
+        'IMPORT FOREIGN SCHEMA: GET /items: property "*" gets no column: a field * reads the '
+        "whole record",
+        'IMPORT FOREIGN SCHEMA: GET /items: property "%s" gets no column: its first 63 bytes, '
+        '"%s", name another column' % ("p" * 62 + "_beta", long_name[:63])]
+
+
 def test_limit_to_except_and_a_file(tmp_path, monkeypatch):
     monkeypatch.setattr(openapi, "may_read_server_files", lambda: True)
     path = tmp_path / "api.json"
