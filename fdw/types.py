@@ -74,9 +74,9 @@ def to_json_text(value):
     try:
         text = json.dumps(value, ensure_ascii=False, separators=COMPACT)
     except TypeError:  # a Decimal somewhere inside
-        text = json_text(value, compact=True, ascii_only=False)
+        text = json_text(value, compact=True, ascii_only=False, plain_numbers=True)
     if SURROGATE.search(text):
-        text = json_text(value, compact=True)
+        text = json_text(value, compact=True, plain_numbers=True)
     return text
 
 
@@ -84,12 +84,36 @@ COMPACT = (",", ":")
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def json_text(value, compact=False, ascii_only=True):
+class JsonNumber(Decimal):
+    """A JSON number with a fraction or an exponent, as the answers are decoded: exact (a
+    Decimal of its digits and exponent), written in plain decimal digits as PostgreSQL
+    writes a numeric (``0.0000001``, not ``1E-7``; ``1000`` for ``1e3``; ``0.0`` for
+    ``-0.0``), so a text or json column holds what jsonb's ``->>`` gives for it. A number
+    past numeric's range (more than NUMERIC_DIGITS digits before the point, or
+    NUMERIC_SCALE after) keeps E notation.
+    """
+
+    __slots__ = ()
+
+    def __str__(self):
+        if self.is_finite() and self.adjusted() < NUMERIC_DIGITS \
+                and self.as_tuple().exponent >= -NUMERIC_SCALE:
+            return format(self.copy_abs() if self.is_zero() else self, "f")  # no -0.0
+        return Decimal.__str__(self)
+
+
+NUMERIC_DIGITS = 131072  # numeric's digits before the decimal point, at most
+NUMERIC_SCALE = 16383  # and after it
+
+
+def json_text(value, compact=False, ascii_only=True, plain_numbers=False):
     """JSON text of a decoded JSON value, Decimals written as their exact decimal text.
 
     As Python's json.dumps writes it by default (``{"a": "\\u00e9"}``, the
-    form error messages show); ``compact``: no blank after ``,`` and ``:``;
-    not ``ascii_only``: non-ASCII characters as themselves. Written with a
+    form error messages show, Decimals as Python writes them: ``1E+2``, which
+    no one takes for a whole number); ``compact``: no blank after ``,`` and
+    ``:``; not ``ascii_only``: non-ASCII characters as themselves;
+    ``plain_numbers``: Decimals in plain digits (JsonNumber). Written with a
     stack of its own, not by recursion: any value a decoder made, however
     deeply nested, is written.
     """
@@ -101,7 +125,7 @@ def json_text(value, compact=False, ascii_only=True):
         if type(item) is Text:
             parts.append(item)
         elif isinstance(item, Decimal):
-            parts.append(str(item))
+            parts.append(str(item) if plain_numbers else Decimal.__str__(item))
         elif isinstance(item, dict) and item:
             pending.append(Text("}"))
             for number, (key, member) in enumerate(reversed(item.items())):
@@ -178,11 +202,11 @@ NULL = type(None)
 # is not text.
 ACCEPTED = {
     INTEGER: frozenset({int, NULL}),
-    NUMBER: frozenset({int, Decimal, float, NULL}),
-    TEXT: frozenset({str, int, Decimal, float, NULL}),
-    JSON: frozenset({dict, list, str, int, Decimal, float, bool, NULL}),
+    NUMBER: frozenset({int, JsonNumber, float, NULL}),
+    TEXT: frozenset({str, int, JsonNumber, float, NULL}),
+    JSON: frozenset({dict, list, str, int, JsonNumber, float, bool, NULL}),
     ARRAY: frozenset({list, str, NULL}),
-    OTHER: frozenset({str, int, Decimal, float, bool, NULL}),  # the input function checks the text
+    OTHER: frozenset({str, int, JsonNumber, float, bool, NULL}),  # the input function checks the text
 }
 WHAT_FITS = {INTEGER: "an integer", NUMBER: "a number", TEXT: "text",
              ARRAY: "an array", OTHER: "a string, number or boolean"}
@@ -244,7 +268,7 @@ def page_checker(columns, names, missing_fields="error", skip=()):
                 raise misfit(column, values, accepted, source)
             if bits and int in seen:
                 check_range(column, values, seen, bits, source)
-            if float_bits and (int in seen or Decimal in seen):
+            if float_bits and (int in seen or JsonNumber in seen):
                 check_float_range(column, values, float_bits, source)
     return check
 
@@ -311,9 +335,10 @@ def fits_float(value, bits):
 def check_float_range(column, values, bits, source):
     """FdwError for the first number that is out of range for a real / double precision column."""
     for value in values:
-        if type(value) in (int, Decimal) and not fits_float(value, bits):
+        if type(value) in (int, JsonNumber) and not fits_float(value, bits):
             raise FdwError('column "%s": value %s from %s is out of range for %s'
-                           % (column.name, excerpt(str(value), 80), source, column.type_name),
+                           % (column.name, excerpt(json_text(value), 80), source,
+                              column.type_name),
                            hint=TYPE_HINT)
 
 

@@ -238,3 +238,40 @@ def test_records_that_are_not_objects_are_an_error_when_no_value_is_read(db, stu
     finally:
         db.execute("RESET restcorn.multicorn2_behaviour")
         db.execute("DROP SERVER not_objects CASCADE")
+
+
+NUMBER_TEXT = st.from_regex(r"\A-?(0|[1-9][0-9]{0,20})(\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?\Z")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(NUMBER_TEXT, NUMBER_TEXT, st.booleans())
+def test_a_json_number_reads_as_jsonb_gives_it(db, stub, numbers_table, first, second,
+                                               stand_in):
+    """A JSON number in a text column reads as jsonb's ->> gives it (PostgreSQL's numeric text:
+    0.0000001, not 1E-7; 1000 for 1e3), in a json column as jsonb holds it, in a numeric one
+    as its exact value; under both hosts."""
+    record = '{"t":%s,"js":{"x":%s,"y":[%s]},"n":%s}' % (first, second, first, first)
+    serve_records([record])
+    db.execute("SET restcorn.multicorn2_behaviour = %s" % ("on" if stand_in else "off"))
+    try:
+        found = db.rows("SELECT t, js::jsonb, n FROM numbers_as_text")
+    finally:
+        db.execute("RESET restcorn.multicorn2_behaviour")
+    expected = db.rows("SELECT r->>'t', r->'js', (r->>'n')::numeric FROM (SELECT %s::jsonb) "
+                       "AS local(r)", (record,))
+    assert found == expected
+    assert found[0][0] == db.value("SELECT (%s::jsonb)->>'t'", (record,))
+
+
+@pytest.fixture(scope="module")
+def numbers_table(cluster, stub):
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SERVER IF EXISTS numbers_as_text CASCADE")
+        conn.execute("CREATE SERVER numbers_as_text FOREIGN DATA WRAPPER restcorn OPTIONS "
+                     "(wrapper 'fdw.RestFDW', url '%s')" % stub)
+        conn.execute("CREATE FOREIGN TABLE numbers_as_text (t text, js json, n numeric) "
+                     "SERVER numbers_as_text OPTIONS (path '/items', records_path 'records', "
+                     "pagination 'none')")
+    yield
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SERVER numbers_as_text CASCADE")

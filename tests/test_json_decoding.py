@@ -24,7 +24,7 @@ from restcorn_engine import ColumnDefinition, MulticornException  # noqa: E402
 
 from fdw import RestFDW  # noqa: E402
 from fdw.http import FAST_DECODE_BYTES, fast_decoder  # noqa: E402
-from fdw.types import json_text  # noqa: E402
+from fdw.types import JsonNumber, json_text  # noqa: E402
 from stub_http import StubHandler, serve  # noqa: E402
 
 DECODER = fast_decoder()
@@ -46,7 +46,7 @@ def identical(a, b):
 
 
 def by_json(body):
-    return json.loads(body.decode("utf-8"), parse_float=Decimal)
+    return json.loads(body.decode("utf-8"), parse_float=JsonNumber)
 
 
 def agree(body):
