@@ -87,10 +87,10 @@ SURROGATE = re.compile(r"[\ud800-\udfff]")
 class JsonNumber(Decimal):
     """A JSON number with a fraction or an exponent, as the answers are decoded: exact (a
     Decimal of its digits and exponent), written in plain decimal digits as PostgreSQL
-    writes a numeric (``0.0000001``, not ``1E-7``; ``1000`` for ``1e3``; ``0.0`` for
-    ``-0.0``), so a text or json column holds what jsonb's ``->>`` gives for it. A number
-    past numeric's range (more than NUMERIC_DIGITS digits before the point, or
-    NUMERIC_SCALE after) keeps E notation.
+    writes a numeric (``0.0000001``, not ``1E-7``; ``1000`` for ``1e3``), so a text or json
+    column holds what jsonb's ``->>`` gives for it; but ``-0.0`` keeps its sign, which a
+    float column reads as -0. A number past numeric's range (more than NUMERIC_DIGITS
+    digits before the point, or NUMERIC_SCALE after) keeps E notation.
     """
 
     __slots__ = ()
@@ -98,7 +98,7 @@ class JsonNumber(Decimal):
     def __str__(self):
         if self.is_finite() and self.adjusted() < NUMERIC_DIGITS \
                 and self.as_tuple().exponent >= -NUMERIC_SCALE:
-            return format(self.copy_abs() if self.is_zero() else self, "f")  # no -0.0
+            return format(self, "f")
         return Decimal.__str__(self)
 
 
