@@ -122,7 +122,7 @@ def mask(text, secrets):
     text = re.sub("|".join(map(re.escape, forms)), MASK, text, flags=re.IGNORECASE)
     for form in forms:
         folded = form.casefold()
-        cuts = [match.start() for match in re.finditer(r"\.\.\.", text)] + [len(text)]
+        cuts = [match.start() for match in re.finditer(r"(?=\.\.\.)", text)] + [len(text)]
         for cut in reversed(cuts):  # from the end: earlier positions stay where they were
             for size in range(len(form) - 1, PARTIAL - 1, -1):
                 if size <= cut and text[cut - size:cut].casefold() == folded[:size]:

@@ -294,8 +294,14 @@ def utf8_text(table, url, response, body, rule):
         raise FdwError("%s answered %s with a body that is not valid UTF-8 (byte %d of %d)"
                        % (show(table, url), status_line(response), error.start + 1, len(body)),
                        hint=rule + ": the service sent another encoding, or garbage.",
-                       detail=excerpt(repr(bytes(body[max(0, error.start - 40):error.start + 40])))
-                       ) from None
+                       detail=bytes_around(table, body, error.start)) from None
+
+
+def bytes_around(table, body, position):
+    """The 40 bytes of ``body`` on each side of ``position``, as Python writes bytes, with the
+    table's secrets masked: both edges of the window count as cuts (auth.mask)."""
+    inside = repr(bytes(body[max(0, position - 40):position + 40]))[2:-1]  # b'...' less b''
+    return "b'%s'" % mask(inside, table.credentials.secrets)
 
 
 def decode_answer(table, url, response, counters, on_read=None):

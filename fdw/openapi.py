@@ -327,6 +327,7 @@ def skipped_property(path, name, reason):
 
 
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL cuts longer names to this
+SYSTEM_COLUMNS = frozenset({"tableoid", "ctid", "xmin", "cmin", "xmax", "cmax"})
 
 
 def identifier(name):
@@ -744,6 +745,8 @@ class TableBuilder:
         if not schema:
             return None
         column = "_".join(keys)
+        while column in self.fields:  # a property's own name: that column reads the property
+            column += "_nested"
         self.fields[column] = field
         self.types[column] = column_type(schema)
         return column
@@ -859,6 +862,10 @@ class TableBuilder:
                                  if "." in field else "a field * reads the whole record")
                 continue
             name = identifier(column)
+            if name in SYSTEM_COLUMNS or name == "":
+                skipped_property(path, field or column, "PostgreSQL has a column of that name "
+                                 "itself" if name else "a column needs a name")
+                continue
             if name in names:
                 skipped_property(path, field or column, "its first %d bytes, %s, name another "
                                  "column" % (MAX_IDENTIFIER_BYTES, json.dumps(name)))

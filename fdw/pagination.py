@@ -121,7 +121,7 @@ def fetch_count(table, params, base=None):
                        hint="Set the total_header option (such as X-Total-Count) or total_key "
                             "to where the service gives the number of matches, or both to '' "
                             "when it gives none.",
-                       detail=excerpt(repr(answer.body)))
+                       detail=excerpt(json_text(answer.body)))
     return total
 
 
@@ -206,7 +206,7 @@ class Sized:
         FdwError when it leads elsewhere."""
         if not isinstance(link, str):
             raise FdwError("the answer of %s has %s under %s, not a URL"
-                           % (show(self.table, url), excerpt(repr(link), 80), where),
+                           % (show(self.table, url), excerpt(json_text(link), 80), where),
                            hint="Check the pagination option and the option naming where the "
                                 "next page is.")
         try:
@@ -280,7 +280,7 @@ class Cursor(Sized):
             return None
         if not isinstance(cursor, (str, int)) or isinstance(cursor, bool):
             raise FdwError("the answer of %s has %s under \"%s\", not a cursor"
-                           % (show(self.table, answer.url), excerpt(repr(cursor), 80),
+                           % (show(self.table, answer.url), excerpt(json_text(cursor), 80),
                               self.table.cursor_path),
                            hint="Set the cursor_path option to where the next cursor is.")
         cursor = str(cursor)

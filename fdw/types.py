@@ -110,8 +110,8 @@ def json_text(value, compact=False, ascii_only=True, plain_numbers=False):
     """JSON text of a decoded JSON value, Decimals written as their exact decimal text.
 
     As Python's json.dumps writes it by default (``{"a": "\\u00e9"}``, the
-    form error messages show, Decimals as Python writes them: ``1E+2``, which
-    no one takes for a whole number); ``compact``: no blank after ``,`` and
+    form error messages show, Decimals as shown_number writes them: ``1E+2``,
+    which no one takes for a whole number); ``compact``: no blank after ``,`` and
     ``:``; not ``ascii_only``: non-ASCII characters as themselves;
     ``plain_numbers``: Decimals in plain digits (JsonNumber). Written with a
     stack of its own, not by recursion: any value a decoder made, however
@@ -125,7 +125,7 @@ def json_text(value, compact=False, ascii_only=True, plain_numbers=False):
         if type(item) is Text:
             parts.append(item)
         elif isinstance(item, Decimal):
-            parts.append(str(item) if plain_numbers else Decimal.__str__(item))
+            parts.append(str(item) if plain_numbers else shown_number(item))
         elif isinstance(item, dict) and item:
             pending.append(Text("}"))
             for number, (key, member) in enumerate(reversed(item.items())):
@@ -140,6 +140,15 @@ def json_text(value, compact=False, ascii_only=True, plain_numbers=False):
         else:
             parts.append(json.dumps(item, ensure_ascii=ascii_only))
     return "".join(parts)
+
+
+def shown_number(number):
+    """A Decimal as messages show it: Python's text, in E notation where that would read as a
+    whole number (``9.99E+2``, not ``999``), which JSON would have given as an integer."""
+    text = Decimal.__str__(number)
+    if not number.is_finite() or "." in text or "E" in text:
+        return text
+    return "{:E}".format(number)
 
 
 class Text(str):

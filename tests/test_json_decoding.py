@@ -204,3 +204,11 @@ JSON_VALUES = st.recursive(
 def test_json_text_writes_what_json_dumps_writes(value, compact, ascii_only):
     assert json_text(value, compact, ascii_only) == json.dumps(
         value, ensure_ascii=ascii_only, separators=(",", ":") if compact else None)
+
+
+def test_messages_show_a_decimal_as_no_whole_number():
+    """9.99e2 into an integer column: "value 9.99E+2", not "value 999" (an integer, it would
+    have fitted); json and json columns write plain digits."""
+    assert [json_text(JsonNumber(text)) for text in ("9.99e2", "1e0", "1.5", "1e-7", "-1e3")] \
+        == ["9.99E+2", "1E+0", "1.5", "1E-7", "-1E+3"]
+    assert json_text(JsonNumber("9.99e2"), plain_numbers=True) == "999"

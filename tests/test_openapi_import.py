@@ -127,29 +127,41 @@ def test_conventions_without_extensions():
 
 def test_properties_no_column_can_read_are_left_out_with_a_notice(caplog):
     """A property named with a dot (no field option can name such a key: the column would read
-    the path a -> b), one named * (the whole record), and names longer than PostgreSQL keeps
-    (63 bytes): cut, reading the property by its field option, or left out when the cut name
-    is another column's."""
+    the path a -> b), one named * (the whole record), "" or as a system column, and names
+    longer than PostgreSQL keeps (63 bytes): cut, reading the property by its field option,
+    or left out when the cut name is another column's. A filtered nested field whose column
+    name is a property's gets another name: owner_login reads the property owner_login."""
     long_name = "p" * 62 + "_alpha"
     record = {"type": "object", "properties": {
         "id": {"type": "integer"}, "a.b": {"type": "string"}, "*": {"type": "string"},
         "a": {"type": "object", "properties": {"b": {"type": "string"}}},
         long_name: {"type": "string"}, "p" * 62 + "_beta": {"type": "string"},
-        "é" * 40: {"type": "string"}}}
-    document = {"openapi": "3.0.3", "paths": {"/items": {"get": {"responses": {"200": {
+        "é" * 40: {"type": "string"}, "": {"type": "string"}, "xmin": {"type": "string"},
+        "owner_login": {"type": "string"},
+        "owner": {"type": "object", "properties": {"login": {"type": "string"}}}}}
+    owner_filter = {"name": "owner.login", "in": "query", "schema": {"type": "string"},
+                    "x-filter": {"field": "owner.login", "op": "eq"}}
+    document = {"openapi": "3.0.3", "paths": {"/items": {"get": {
+        "parameters": [owner_filter], "responses": {"200": {
         "content": {"application/json": {"schema": {"type": "array", "items": record}}}}}}}}}
     with caplog.at_level("INFO", logger="restcorn"):
         columns, _ = described(table_definitions(document))["items"]
     assert columns == {"id": ("bigint", {}), "a": ("jsonb", {}),
                        long_name[:63]: ("text", {"field": long_name}),
-                       "é" * 31: ("text", {"field": "é" * 40})}
+                       "é" * 31: ("text", {"field": "é" * 40}), "owner_login": ("text", {}),
+                       "owner": ("jsonb", {}),
+                       "owner_login_nested": ("text", {"field": "owner.login",
+                                                       "filters": "eq"})}
     assert [record.getMessage() for record in caplog.records] == [
         'IMPORT FOREIGN SCHEMA: GET /items: property "a.b" gets no column: no field option can '
         "name a key holding a dot",
         'IMPORT FOREIGN SCHEMA: GET /items: property "*" gets no column: a field * reads the '
         "whole record",
         'IMPORT FOREIGN SCHEMA: GET /items: property "%s" gets no column: its first 63 bytes, '
-        '"%s", name another column' % ("p" * 62 + "_beta", long_name[:63])]
+        '"%s", name another column' % ("p" * 62 + "_beta", long_name[:63]),
+        'IMPORT FOREIGN SCHEMA: GET /items: property "" gets no column: a column needs a name',
+        'IMPORT FOREIGN SCHEMA: GET /items: property "xmin" gets no column: PostgreSQL has a '
+        "column of that name itself"]
 
 
 def test_limit_to_except_and_a_file(tmp_path, monkeypatch):

@@ -398,3 +398,53 @@ def test_a_misfit_value_holding_the_token_shows_none_of_it():
     assert error.message.startswith('column "n": value "xxxx')
     shown = " ".join(filter(None, (error.message, error.detail, error.hint)))
     assert not any("S3cr3tT0ken"[i:i + 4] in shown for i in range(len("S3cr3tT0ken") - 3))
+
+
+class EchoesAround(StubHandler):
+    """GET: a body that is not UTF-8, the token the server's ``where`` says: right before a
+    byte 0xFF ("before"), or 25 bytes after it ("after"); or, for /total, a total that is no
+    count beside a record holding the token."""
+
+    def do_GET(self):
+        token = self.headers.get("Authorization", "").split(" ")[-1]
+        if self.path.startswith("/total"):
+            body = json.dumps({"total": "x", "items": [{"id": 1, "t": token}]}).encode()
+        elif self.server.where == "before":
+            body = b'{"items":[{"id":"' + token.encode() + b"P" * 30 + b'\xff"}]}'
+        else:
+            body = b'{"items":[{"id":"' + b"P" * 10 + b"\xff" + b"Q" * 25 + token.encode() \
+                + b'"}]}'
+        self.send_body(200, body)
+
+
+def shows_part_of(secret, error):
+    shown = " ".join(filter(None, (error.message, error.detail, error.hint)))
+    return any(secret[i:i + 4] in shown for i in range(len(secret) - 3))
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_bytes_shown_around_a_byte_that_is_not_utf8_hide_the_token(where):
+    token = "Tok3n.S+cr(e)t*?[x]/Zz9"
+    columns = {"id": ColumnDefinition("id", 23, -1, "integer", "integer")}
+    with serve(EchoesAround, where=where) as url:
+        table = RestFDW({"url": url, "records_path": "items", "pagination": "none",
+                         "use_remote_estimate": "false", "token": token}, columns)
+        with pytest.raises(MulticornException) as raised:
+            list(table.execute([], {"id"}))
+    assert "not valid UTF-8" in raised.value.message
+    assert raised.value.detail.startswith("b'") and "\\xff" in raised.value.detail
+    assert not shows_part_of(token, raised.value)
+
+
+def test_a_body_shown_in_a_detail_is_json_whose_secrets_are_masked():
+    """A token holding both quotes: Python's repr wrote it in a form no mask knew (\\')."""
+    token = "Ab'cd\"Efgh-1234"
+    columns = {"id": ColumnDefinition("id", 23, -1, "integer", "integer")}
+    with serve(EchoesAround, where="") as url:
+        table = RestFDW({"url": url, "path": "/total", "records_path": "items",
+                         "use_remote_estimate": "false", "token": token}, columns)
+        with pytest.raises(MulticornException) as raised:
+            list(table.execute([], set()))
+    assert "not a count" in raised.value.message
+    assert raised.value.detail.startswith('{"total": "x", "items": [{"id": 1, "t": "***"}]}')
+    assert not shows_part_of(token, raised.value)
