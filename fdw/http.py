@@ -298,10 +298,11 @@ def utf8_text(table, url, response, body, rule):
 
 
 def bytes_around(table, body, position):
-    """The 40 bytes of ``body`` on each side of ``position``, as Python writes bytes, with the
-    table's secrets masked: both edges of the window count as cuts (auth.mask)."""
-    inside = repr(bytes(body[max(0, position - 40):position + 40]))[2:-1]  # b'...' less b''
-    return "b'%s'" % mask(inside, table.credentials.secrets)
+    """The 40 bytes of ``body`` on each side of ``position`` as text, each byte that is not
+    UTF-8 written ``\\xff``, with the table's secrets masked as the service sent them (raw or
+    in any echoed form): both edges of the window count as cuts (auth.mask)."""
+    window = bytes(body[max(0, position - 40):position + 40])
+    return mask(window.decode("utf-8", "backslashreplace"), table.credentials.secrets)
 
 
 def decode_answer(table, url, response, counters, on_read=None):

@@ -315,15 +315,25 @@ def check_yaml(text, budget, loader):
 
 def skipped(path, reason):
     """A NOTICE that the GET endpoint ``path`` becomes no table, and why (a path that is no
-    string, as YAML may make it, shown as JSON: ``GET null``)."""
-    shown = path if isinstance(path, str) else json.dumps(path, default=str)
+    string, as YAML may make it, or one PostgreSQL cannot store, shown as JSON: ``GET null``)."""
+    shown = path if storable(path) else json.dumps(path, default=str)
     log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s skipped: %s" % (shown, reason), logging.INFO)
 
 
 def skipped_property(path, name, reason):
     """A NOTICE that the record property ``name`` of GET ``path`` gets no column, and why."""
     log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s: property %s gets no column: %s"
-                    % (path, json.dumps(name, ensure_ascii=False), reason), logging.INFO)
+                    % (path if storable(path) else json.dumps(path),
+                       json.dumps(name, ensure_ascii=not storable(name)), reason), logging.INFO)
+
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text):
+    """True when ``text`` is a string PostgreSQL can store: no NUL, no lone UTF-16 surrogate
+    (which a JSON document may hold as ``\\u0000`` and ``\\ud800``)."""
+    return isinstance(text, str) and not UNSTORABLE.search(text)
 
 
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL cuts longer names to this
@@ -615,6 +625,12 @@ class Spec:
         wrong = next(not_strings(columns, options), None)
         if wrong is not None:
             return "%s %s is %s, not a string" % (wrong[0], wrong[1], kind(wrong[2]))
+        wrong = next((option for option, value in options.items() if not storable(value)), None) \
+            or next((option for column in columns for option, value in column.options.items()
+                     if not storable(value)), None)
+        if wrong is not None:
+            return "its %s option would hold a character PostgreSQL cannot store (NUL, or a " \
+                "lone UTF-16 surrogate)" % wrong
         return TableDefinition(name, columns=columns, options=options)
 
     def single_path(self, tables, path, operation):
@@ -725,7 +741,7 @@ class TableBuilder:
         if parameter["name"] in self.filter_names:
             return
         column = re.sub(r"[^a-z0-9_]", "_", parameter["name"].lower())
-        while column in self.fields:
+        while column in self.fields or column in SYSTEM_COLUMNS:
             column += "_param"
         kind = column_type(one_value(self.spec, parameter))
         self.fields[column] = None
@@ -860,6 +876,10 @@ class TableBuilder:
                                                                or field == WHOLE_RECORD):
                 skipped_property(path, field, "no field option can name a key holding a dot"
                                  if "." in field else "a field * reads the whole record")
+                continue
+            if any(isinstance(text, str) and not storable(text) for text in (column, field)):
+                skipped_property(path, field or column, "its name holds a character PostgreSQL "
+                                 "cannot store (NUL, or a lone UTF-16 surrogate)")
                 continue
             name = identifier(column)
             if name in SYSTEM_COLUMNS or name == "":

@@ -164,6 +164,39 @@ def test_properties_no_column_can_read_are_left_out_with_a_notice(caplog):
         "column of that name itself"]
 
 
+def test_names_postgresql_cannot_store_cost_only_their_column_or_table(caplog):
+    """A NUL or a lone surrogate in a property's name costs its column; in a parameter's name
+    or a path, its table; a required parameter named as a system column gets another name.
+    Each with a NOTICE; the other tables are imported."""
+    def endpoint(properties, parameters=()):
+        return {"get": {"parameters": list(parameters), "responses": {"200": {"content": {
+            "application/json": {"schema": {"type": "array", "items": {
+                "type": "object", "properties": properties}}}}}}}}
+    string = {"type": "string"}
+    document = {"openapi": "3.0.3", "paths": {
+        "/items": endpoint({"id": string}),
+        "/props": endpoint({"id": string, "a\u0000b": string, "\ud800x": string}),
+        "/it\u0000ems": endpoint({"id": string}),
+        "/filtered": endpoint({"id": string}, [
+            {"name": "na\u0000me", "in": "query", "x-filter": {"field": "id", "op": "eq"}}]),
+        "/required": endpoint({"id": string}, [{"name": "xmin", "in": "query",
+                                                "required": True}]),
+    }}
+    with caplog.at_level("INFO", logger="restcorn"):
+        tables = described(table_definitions(document))
+    assert sorted(tables) == ["items", "props", "required"]
+    assert tables["props"][0] == {"id": ("text", {})}
+    assert tables["required"][0] == {"id": ("text", {}),
+                                     "xmin_param": ("text", {"query_param": "xmin"})}
+    notices = [record.getMessage() for record in caplog.records]
+    assert 'IMPORT FOREIGN SCHEMA: GET /props: property "a\\u0000b" gets no column: its name ' \
+        "holds a character PostgreSQL cannot store (NUL, or a lone UTF-16 surrogate)" in notices
+    assert any(notice.startswith('IMPORT FOREIGN SCHEMA: GET "/it\\u0000ems" skipped')
+               for notice in notices)
+    assert any(notice.startswith("IMPORT FOREIGN SCHEMA: GET /filtered skipped: its ")
+               for notice in notices), notices
+
+
 def test_limit_to_except_and_a_file(tmp_path, monkeypatch):
     monkeypatch.setattr(openapi, "may_read_server_files", lambda: True)
     path = tmp_path / "api.json"
