@@ -97,11 +97,21 @@ def header_secrets(headers):
 
 def echoed_forms(secret):
     """The forms in which a service may echo ``secret``: as is, percent-encoded (quote, with and
-    without ``/`` kept, and quote_plus), JSON-escaped (json.dumps, and with ``\\/`` for ``/`` as
-    PHP's json_encode writes). ``mask`` matches each one in any letter case."""
+    without ``/`` kept, quote_plus, and JavaScript's encodeURIComponent), JSON-escaped
+    (json.dumps, with ``\\/`` for ``/`` as PHP's json_encode writes, and with ``<>&`` as
+    ``\\u003c`` as Go's encoding/json does), HTML-escaped, as Python's repr writes it, and as
+    UTF-16 read byte by byte (a NUL beside each ASCII character). ``mask`` matches each one
+    in any letter case."""
     escaped = json.dumps(secret)[1:-1]
-    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), escaped,
-            escaped.replace("/", "\\/")}
+    go = escaped.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    html = secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace('"', "&quot;").replace("'", "&#39;")
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret),
+             quote(secret, safe="-_.!~*'()"), escaped, escaped.replace("/", "\\/"), go, html,
+             html.replace("&#39;", "&#x27;"), repr(secret)[1:-1]}
+    if secret.isascii():
+        forms.update({"\0".join(secret) + "\0", "\0" + "\0".join(secret)})
+    return forms
 
 
 def mask(text, secrets):

@@ -9,6 +9,7 @@ the token back in its error, say): ERRORs reach clients and the server log.
 Each one counts as an error of its table (stats.py).
 """
 import functools
+import re
 
 from . import stats
 from .auth import mask
@@ -39,12 +40,25 @@ def report(error, table=None):
     """Raise ``error`` as a PostgreSQL ERROR (log_to_postgres raises), counted for ``table``.
 
     ``table`` is the TableConfig, whose secrets are masked; None before the
-    options are parsed.
+    options are parsed. A NUL or a lone UTF-16 surrogate, which a service's
+    text may hold and PostgreSQL's messages cannot, is written as its escape
+    (``\\x00``), so the ERROR is this one and not an encoding error.
     """
     if table is not None:
         stats.counters(table.stats_name).errors += 1
         error = without_secrets(error, table.credentials.secrets)
-    log_to_postgres(error.message, ERROR, hint=error.hint, detail=error.detail)
+    log_to_postgres(storable(error.message), ERROR, hint=storable(error.hint),
+                    detail=storable(error.detail))
+
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text):
+    """``text`` with each NUL and lone surrogate written as Python escapes it; None stays None."""
+    if text is None:
+        return None
+    return UNSTORABLE.sub(lambda found: ascii(found.group())[1:-1], str(text))
 
 
 GENERATOR = 0x20  # inspect.CO_GENERATOR: the code flag of a generator function

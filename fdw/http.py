@@ -294,15 +294,18 @@ def utf8_text(table, url, response, body, rule):
         raise FdwError("%s answered %s with a body that is not valid UTF-8 (byte %d of %d)"
                        % (show(table, url), status_line(response), error.start + 1, len(body)),
                        hint=rule + ": the service sent another encoding, or garbage.",
-                       detail=bytes_around(table, body, error.start)) from None
+                       detail=bytes_around(table, body, error.start, error.end)) from None
 
 
-def bytes_around(table, body, position):
-    """The 40 bytes of ``body`` on each side of ``position`` as text, each byte that is not
-    UTF-8 written ``\\xff``, with the table's secrets masked as the service sent them (raw or
-    in any echoed form): both edges of the window count as cuts (auth.mask)."""
-    window = bytes(body[max(0, position - 40):position + 40])
-    return mask(window.decode("utf-8", "backslashreplace"), table.credentials.secrets)
+def bytes_around(table, body, start, end):
+    """The bytes of ``body`` around ``start``:``end`` (the bytes that are not UTF-8, written
+    ``\\xff``): 40 on each side, as text, with the table's secrets masked in every echoed
+    form, each side apart (all four edges count as cuts: auth.mask)."""
+    secrets = table.credentials.secrets
+    before = mask(bytes(body[max(0, start - 40):start]).decode("utf-8", "backslashreplace"),
+                  secrets)
+    after = mask(bytes(body[end:end + 40]).decode("utf-8", "backslashreplace"), secrets)
+    return before + "".join("\\x%02x" % byte for byte in body[start:end]) + after
 
 
 def decode_answer(table, url, response, counters, on_read=None):

@@ -279,3 +279,33 @@ def numbers_table(cluster, stub):
     yield
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         conn.execute("DROP SERVER numbers_as_text CASCADE")
+
+
+class Raw(StubHandler):
+    """GET: the server's ``raw`` bytes, as they are."""
+
+    def do_GET(self):
+        self.send_body(200, self.server.raw)
+
+
+@pytest.mark.parametrize("raw, message", [
+    ('{"items":[{"id":1,"n":"é"}]}'.encode("utf-16"), "with a body that is not valid UTF-8"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "with a body that is not valid UTF-8"),
+    (b'{"items": [1, \x00]}', "with a body that is not JSON"),
+])
+def test_a_body_holding_a_nul_gets_its_own_error(db, raw, message):
+    """The DETAIL quotes the body: a NUL in it, which PostgreSQL's messages cannot hold, is
+    written \\x00 (it replaced the ERROR with 'invalid byte sequence for encoding')."""
+    with serve(Raw, raw=raw) as url:
+        db.execute("DROP SERVER IF EXISTS raw_body CASCADE")
+        db.execute("CREATE SERVER raw_body FOREIGN DATA WRAPPER restcorn OPTIONS "
+                   "(wrapper 'fdw.RestFDW', url '%s')" % url)
+        db.execute("CREATE FOREIGN TABLE raw_body (id int) SERVER raw_body OPTIONS "
+                   "(records_path 'items', pagination 'none', use_remote_estimate 'false')")
+        try:
+            with pytest.raises(psycopg.Error) as raised:
+                db.rows("SELECT * FROM raw_body")
+            assert message in raised.value.diag.message_primary
+            assert "\\x00" in raised.value.diag.message_detail
+        finally:
+            db.execute("DROP SERVER raw_body CASCADE")

@@ -9,9 +9,10 @@ to its user and the server's owner. Property tests show that no qual value
 can add a parameter, change the path or reach another host.
 """
 import hashlib
+import html
 import json
 import socket
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import psycopg
 import pytest
@@ -400,6 +401,18 @@ def test_a_misfit_value_holding_the_token_shows_none_of_it():
     assert not any("S3cr3tT0ken"[i:i + 4] in shown for i in range(len("S3cr3tT0ken") - 3))
 
 
+# How services echo a value: JSON (json.dumps; Go's encoding/json also escapes <>&), Python's
+# repr in an error page, JavaScript's encodeURIComponent, HTML.
+ECHOES = {
+    "json": lambda token: json.dumps(token)[1:-1],
+    "go": lambda token: json.dumps(token)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e")
+    .replace("&", "\\u0026"),
+    "repr": lambda token: repr(token),
+    "uri": lambda token: quote(token, safe="-_.!~*'()"),
+    "html": lambda token: html.escape(token),
+}
+
+
 class EchoesAround(StubHandler):
     """GET: a body that is not UTF-8, the token the server's ``where`` says: right before a
     byte 0xFF ("before"), or 25 bytes after it ("after"); or, for /total, a total that is no
@@ -409,8 +422,14 @@ class EchoesAround(StubHandler):
         token = self.headers.get("Authorization", "").split(" ")[-1]
         if self.path.startswith("/total"):
             body = json.dumps({"total": "x", "items": [{"id": 1, "t": token}]}).encode()
-        elif self.server.where == "json":  # the token echoed as JSON writes it, then 0xFF
-            body = b'{"items":[{"id":1,"echo":' + json.dumps(token).encode() + b'}, "\xff"]}'
+        elif self.server.where in ECHOES:  # the token as a service may echo it, then 0xFF
+            body = b'{"items":[{"id":1,"echo":"' + ECHOES[self.server.where](token).encode() \
+                + b'"}, "\xff"]}'
+        elif self.server.where == "utf-16":  # a body in another encoding: NULs between bytes
+            body = json.dumps({"items": [{"id": 1, "echo": token}]}).encode("utf-16")
+        elif self.server.where == "inside":  # the bad byte inside the echoed token
+            body = b'{"items":[{"id":"' + token[:8].encode() + b"\xff" + token[8:].encode() \
+                + b'"}]}'
         elif self.server.where == "before":
             body = b'{"items":[{"id":"' + token.encode() + b"P" * 30 + b'\xff"}]}'
         else:
@@ -425,8 +444,9 @@ def shows_part_of(secret, error):
 
 
 @pytest.mark.parametrize("token", ["Tok3n.S+cr(e)t*?[x]/Zz9", 'Secret"Token99', "Secret'Tok99",
-                                   "Secret\\Token99", "tok\\en\"Secret9"])
-@pytest.mark.parametrize("where", ["before", "after", "json"])
+                                   "Secret\\Token99", "tok\\en\"Secret9", "Secret<Token99&x",
+                                   "Sec/ret(Token)99", "Ab'cd\"Efgh-1234"])
+@pytest.mark.parametrize("where", ["before", "after", "inside", "utf-16"] + sorted(ECHOES))
 def test_bytes_shown_around_a_byte_that_is_not_utf8_hide_the_token(where, token):
     columns = {"id": ColumnDefinition("id", 23, -1, "integer", "integer")}
     with serve(EchoesAround, where=where) as url:
@@ -435,7 +455,7 @@ def test_bytes_shown_around_a_byte_that_is_not_utf8_hide_the_token(where, token)
         with pytest.raises(MulticornException) as raised:
             list(table.execute([], {"id"}))
     assert "not valid UTF-8" in raised.value.message
-    assert "\\xff" in raised.value.detail
+    assert "\\x" in raised.value.detail and raised.value.detail.isprintable()  # no NUL
     assert not shows_part_of(token, raised.value)
 
 
