@@ -309,3 +309,25 @@ def test_a_body_holding_a_nul_gets_its_own_error(db, raw, message):
             assert "\\x00" in raised.value.diag.message_detail
         finally:
             db.execute("DROP SERVER raw_body CASCADE")
+
+
+def test_checked_columns_are_found_by_name_in_any_database_encoding(cluster, stub):
+    """A column named "é" in a LATIN1 database: the checks' keys are matched as Python strings
+    (a byte comparison of the UTF-8 key with the LATIN1 name found no column)."""
+    serve_records(['{"\\u00e9":1}', '{"\\u00e9":2}'])
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS latin1_checks")
+        conn.execute("CREATE DATABASE latin1_checks ENCODING 'LATIN1' TEMPLATE template0 "
+                     "LC_COLLATE 'C' LC_CTYPE 'C'")
+    try:
+        dsn = cluster.dsn("latin1_checks")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION restcorn")
+            conn.execute("CREATE SERVER s FOREIGN DATA WRAPPER restcorn OPTIONS "
+                         "(wrapper 'fdw.RestFDW', url '%s')" % stub)
+            conn.execute('CREATE FOREIGN TABLE t ("é" int) SERVER s OPTIONS '
+                         "(path '/items', records_path 'records', pagination 'none')")
+            assert conn.execute('SELECT "é" FROM t').fetchall() == [(1,), (2,)]
+    finally:
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            conn.execute("DROP DATABASE latin1_checks")

@@ -985,7 +985,7 @@ rc_bad_checks(const char *what)
 
 /* One column's check of a CheckedRows: (accepted types, bits or None, missing allowed). */
 static void
-rc_read_check(RcScanState *scan, RcColumn *col, const char *name, PyObject *spec)
+rc_read_check(RcColumn *col, const char *name, PyObject *spec)
 {
 	PyObject   *types;
 	PyObject   *bits;
@@ -1011,7 +1011,7 @@ rc_read_check(RcScanState *scan, RcColumn *col, const char *name, PyObject *spec
 			Py_DECREF(type);
 			Py_DECREF(iterator);
 			rc_bad_checks(psprintf("more than %d types, or a type that is no type, for "
-										 "column \"%s\"", RC_MAX_ACCEPTED, name));
+								   "column \"%s\"", RC_MAX_ACCEPTED, name));
 		}
 		col->accepted[col->naccepted++] = (PyTypeObject *) type;	/* held by accepted_set */
 		Py_DECREF(type);
@@ -1074,29 +1074,28 @@ rc_read_checks(RcScanState *scan, PyObject *iterable)
 		Py_DECREF(checks);
 		rc_bad_checks("checks that are not a dict");
 	}
+	/* every column's name as Python has it, to match the checks' keys (any encoding) */
+	for (i = 0; i < scan->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(scan->desc, i);
+
+		if (!att->attisdropped && scan->columns[i].key == NULL)
+			scan->columns[i].key = rc_text_to_python(NameStr(att->attname), -1);
+	}
 	while (PyDict_Next(checks, &position, &name, &spec))
 	{
-		const char *text = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
 		RcColumn   *col = NULL;
 
-		if (text == NULL)
-		{
-			PyErr_Clear();
+		if (!PyUnicode_Check(name))
 			rc_bad_checks("a check whose key is not a column name");
-		}
 		for (i = 0; i < scan->natts; i++)
-		{
-			Form_pg_attribute att = TupleDescAttr(scan->desc, i);
-
-			if (!att->attisdropped && strcmp(NameStr(att->attname), text) == 0)
+			if (scan->columns[i].key != NULL &&
+				PyUnicode_Compare(scan->columns[i].key, name) == 0)
 				col = &scan->columns[i];
-		}
 		if (col == NULL)
 			rc_bad_checks(psprintf("a check of \"%s\", which is no column of the table",
-										 text));
-		if (col->key == NULL)
-			col->key = rc_check(PyUnicode_FromString(text));
-		rc_read_check(scan, col, text, spec);
+								   rc_python_to_cstring(name)));
+		rc_read_check(col, rc_python_to_cstring(name), spec);
 	}
 	Py_DECREF(checks);
 	scan->misfit = rc_check(PyObject_GetAttrString(iterable, "misfit"));
