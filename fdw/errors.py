@@ -47,14 +47,14 @@ def report(error, table=None):
     if table is not None:
         stats.counters(table.stats_name).errors += 1
         error = without_secrets(error, table.credentials.secrets)
-    log_to_postgres(storable(error.message), ERROR, hint=storable(error.hint),
-                    detail=storable(error.detail))
+    log_to_postgres(escape_unstorable(error.message), ERROR,
+                    hint=escape_unstorable(error.hint), detail=escape_unstorable(error.detail))
 
 
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # what PostgreSQL's text cannot hold
 
 
-def storable(text):
+def escape_unstorable(text):
     """``text`` with each NUL and lone surrogate written as Python escapes it; None stays None."""
     if text is None:
         return None

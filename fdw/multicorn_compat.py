@@ -41,31 +41,30 @@ else:
         ENGINE = "restcorn"
 
 
+def _engine_function(name):
+    """restcorn_engine's function ``name``, or None under Multicorn2 or an engine without it."""
+    return None if ENGINE == "multicorn" else getattr(sys.modules.get("restcorn_engine"), name,
+                                                      None)
+
+
 # The engine's reading of its setting (an engine without the setting has none).
-_engine_setting = None if ENGINE == "multicorn" else \
-    getattr(sys.modules.get("restcorn_engine"), "multicorn2_behaviour", None)
+_engine_setting = _engine_function("multicorn2_behaviour")
+_checks_rows = _engine_function("checks_rows")
+_preloading = _engine_function("preloading")
 
 
 def host_checks_rows():
     """The engine's CheckedRows class when ``execute`` may return it (restcorn_engine.checks_rows),
     else None: under Multicorn2, its stand-in, and outside a backend, the wrapper checks rows."""
-    if ENGINE == "multicorn":
+    if _checks_rows is None or not _checks_rows():
         return None
-    import restcorn_engine
-
-    checks_rows = getattr(restcorn_engine, "checks_rows", None)
-    return restcorn_engine.CheckedRows if checks_rows is not None and checks_rows() else None
+    return sys.modules["restcorn_engine"].CheckedRows
 
 
 def preloading():
     """True while the engine's restcorn.preload imports the wrappers' modules at server start
     (restcorn_engine.preloading); False under Multicorn2 and at any other time."""
-    if ENGINE == "multicorn":
-        return False
-    import restcorn_engine
-
-    found = getattr(restcorn_engine, "preloading", None)
-    return bool(found and found())
+    return _preloading is not None and _preloading()
 
 
 def multicorn2_behaviour():

@@ -58,7 +58,7 @@ import stat
 import sys
 
 from . import auth, http, interrupts
-from .errors import FdwError
+from .errors import UNSTORABLE, FdwError
 from .multicorn_compat import ColumnDefinition, TableDefinition, log_to_postgres
 from .options import SERVER_OPTIONS, TABLE_OPTIONS, OptionError, parse_table
 from .pushdown import STYLE_WORDS, param_key
@@ -314,20 +314,22 @@ def check_yaml(text, budget, loader):
 
 
 def skipped(path, reason):
-    """A NOTICE that the GET endpoint ``path`` becomes no table, and why (a path that is no
-    string, as YAML may make it, or one PostgreSQL cannot store, shown as JSON: ``GET null``)."""
-    shown = path if storable(path) else json.dumps(path, default=str)
-    log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s skipped: %s" % (shown, reason), logging.INFO)
+    """A NOTICE that the GET endpoint ``path`` becomes no table, and why."""
+    log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s skipped: %s" % (shown_path(path), reason),
+                    logging.INFO)
 
 
 def skipped_property(path, name, reason):
     """A NOTICE that the record property ``name`` of GET ``path`` gets no column, and why."""
     log_to_postgres("IMPORT FOREIGN SCHEMA: GET %s: property %s gets no column: %s"
-                    % (path if storable(path) else json.dumps(path),
-                       json.dumps(name, ensure_ascii=not storable(name)), reason), logging.INFO)
+                    % (shown_path(path), json.dumps(name, ensure_ascii=not storable(name)),
+                       reason), logging.INFO)
 
 
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+def shown_path(path):
+    """A path as NOTICEs show it: as is, or as JSON when it is no string (as YAML may make it:
+    ``null``) or one PostgreSQL cannot store."""
+    return path if storable(path) else json.dumps(path, default=str)
 
 
 def storable(text):

@@ -396,9 +396,6 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
     per-record cost in C (chain.from_iterable).
     """
     check = types.page_checker(table.columns, columns, table.missing_fields, skip=host_checked)
-    # the whole check, for the error of a page with a misfit: the first in the table's order
-    whole = types.page_checker(table.columns, columns, table.missing_fields) \
-        if host_checked else check
     counters = stats.counters(table.stats_name)
     style = Single if single else STYLES[table.pagination]
     pages = style(table, base or table.endpoint, params, offset, limit, first_page)
@@ -471,7 +468,9 @@ def fetch_pages(table, params, offset=None, limit=None, columns=(), first_page=N
             try:
                 check(records, source)
             except FdwError:
-                whole(records, source)
+                if host_checked:  # the error of the first misfit in the table's order
+                    types.page_checker(table.columns, columns, table.missing_fields)(records,
+                                                                                     source)
                 raise
             if last_page is not None:
                 last_page[:] = (records, source)

@@ -174,10 +174,10 @@ class CheckedRows:
     the type of its value under the column's name is one of the accepted
     types (exactly: no subclass), or it has no such key and missing is
     allowed; an int must fit a signed integer of ``bits`` bits when given.
-    At the
-    first row that does not fit, the engine calls ``misfit(row)``, which
-    must raise the ERROR that says why; the scan ends with an ERROR even if
-    it does not. Each column named must be one of the foreign table's.
+    At the first row that does not fit, the engine calls ``misfit(row)``,
+    which must raise the ERROR that says why; the scan ends with an ERROR
+    even if it does not. Each column named must be one of the foreign
+    table's.
     """
 
     def __init__(self, rows, checks, misfit):
